@@ -1,0 +1,24 @@
+"""Checks: one registry of small functions, each judging one aspect of an exchange."""
+
+from __future__ import annotations
+
+from harness.checks.base import (
+    CHECKS,
+    CheckContext,
+    get_check,
+    register_check,
+    run_check,
+    validate_check_args,
+)
+
+# Importing the modules registers the built-in checks.
+from harness.checks import builtin as _builtin  # noqa: E402,F401
+
+__all__ = [
+    "CHECKS",
+    "CheckContext",
+    "get_check",
+    "register_check",
+    "run_check",
+    "validate_check_args",
+]

@@ -1,0 +1,96 @@
+"""`harness run`: suites x targets -> results.jsonl, summary, exit code."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Any
+
+from harness.core.errors import MissingCredentialError, UsageError
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run suites against targets",
+        description="Run every case of the given suites against every target, in parallel. "
+        "Exit 0 when every check passed, 1 when one failed, 2 on a usage error.",
+    )
+    p.add_argument("suites", nargs="+", metavar="SUITE_OR_DIR", help="suite files or folders")
+    p.add_argument("-t", "--target", action="append", default=[], metavar="PROVIDER/MODEL",
+                   help="target to run against (repeatable, or comma-separated)")
+    p.add_argument("--providers", action="append", default=[], metavar="FILE",
+                   help="extra providers file, ${ENV} interpolated (repeatable)")
+    p.add_argument("-c", "--concurrency", type=_positive_int, default=8, metavar="N",
+                   help="requests in flight per target (default 8)")
+    p.add_argument("--out", default="reports", metavar="DIR",
+                   help="folder for run folders (default reports/)")
+    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="per-request timeout (default 60; a case's timeout_s overrides)")
+    p.add_argument("--retries", type=int, default=3, metavar="N",
+                   help="retries on 429, 5xx and transport errors (default 3)")
+    p.add_argument("--shard", default=None, metavar="K/N",
+                   help="run only shard K of N (deterministic split of the jobs)")
+    p.add_argument("--simulate", action="store_true",
+                   help="send each target's traffic to a local reference simulator speaking its "
+                   "provider's dialect (no key, no network); targets are renamed sim-<provider>/...")
+    p.add_argument("--sim-latency-ms", type=float, default=20.0, metavar="MS",
+                   help="simulator latency with --simulate (default 20)")
+    p.add_argument("--seed", type=int, default=None, help="seed for retry jitter")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(handler=run)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    k, sep, n = text.partition("/")
+    try:
+        kk, nn = int(k), int(n)
+    except ValueError:
+        kk = nn = 0
+    if not sep or nn < 1 or not 1 <= kk <= nn:
+        raise UsageError(f"--shard expects K/N with 1 <= K <= N, got {text!r}")
+    return kk, nn
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.cli.running import execute_run
+
+    names = [t.strip() for spec in args.target for t in spec.split(",") if t.strip()]
+    if not names:
+        names = [t for t in os.environ.get("HARNESS_TARGETS", "").split(",") if t.strip()]
+    if not names:
+        raise UsageError(
+            "no target given: pass --target provider/model (repeatable), e.g. "
+            "--target mistral/mistral-medium-3.5; `harness targets` lists them"
+        )
+    return execute_run(
+        suite_paths=args.suites,
+        target_names=names,
+        provider_files=args.providers,
+        concurrency=args.concurrency,
+        out=args.out,
+        timeout_s=args.timeout,
+        retries=args.retries,
+        shard=_parse_shard(args.shard),
+        simulate=args.simulate,
+        sim_latency_ms=args.sim_latency_ms,
+        seed=args.seed,
+        progress=not args.quiet and sys.stderr.isatty(),
+        argv=sys.argv[1:],
+    )
+
+
+__all__ = ["MissingCredentialError", "add_parser", "run"]

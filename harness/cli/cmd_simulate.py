@@ -1,0 +1,25 @@
+"""`harness simulate`: run the reference simulator as a server."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("simulate", help="run the reference simulator (mistral or openai dialect)")
+    p.add_argument("--dialect", choices=("mistral", "openai"), default="openai")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8300)
+    p.add_argument("--latency-ms", type=float, default=0.0, help="base latency per answer")
+    p.add_argument("--jitter-ms", type=float, default=0.0, help="uniform extra latency")
+    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0..1)")
+    p.add_argument("--faults", default="429,500,503", help="fault kinds drawn from, comma-separated")
+    p.add_argument("--seed", type=int, default=0, help="seed of the fault and jitter draws")
+    p.add_argument("--api-key", action="append", default=[], metavar="KEY",
+                   help="accepted bearer key (repeatable; default sim-key)")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    raise NotImplementedError  # filled in once the simulator API lands

@@ -1,0 +1,46 @@
+"""`harness` entry point: dispatch to a command; turn usage errors into exit 2, no traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from harness.cli import cmd_run, cmd_simulate, cmd_targets, cmd_validate
+from harness.core.errors import UsageError
+
+COMMANDS = (cmd_run, cmd_validate, cmd_targets, cmd_simulate)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse's own usage errors: same exit code (2) and one paragraph, as ours.
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="harness",
+        description="Contract-test and evaluate LLM chat APIs: run YAML suites against providers, "
+        "check status codes, error envelopes, tool calls, JSON output, usage, cost and latency.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for module in COMMANDS:
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except UsageError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130

@@ -1,0 +1,1 @@
+"""Core models, errors and registries: the layer every other layer may import."""

@@ -1,0 +1,59 @@
+"""Cost of one exchange: provider-reported usage x the price book, plus per-call fees.
+
+An unknown price or missing usage gives an unknown cost (None) with a note saying why; it is
+never reported as zero, because a zero would pass a `cost_usd: {max: ...}` gate it should not.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.core.models import ModelInfo, Usage
+
+
+def per_call_fees(model: ModelInfo, request: dict[str, Any]) -> tuple[float, list[str]]:
+    """Fees that apply per call, from what the request enabled.
+
+    Web search (`extra.web_search_linkup: true` on the EmpirioLabs gateway) is billed "per call
+    when invoked"; the gateway's response does not report whether it searched, so an enabled
+    search is counted as one call (an upper bound).
+    """
+    fees = 0.0
+    notes: list[str] = []
+    extra = request.get("extra") or {}
+    if extra.get("web_search_linkup") or request.get("web_search_linkup"):
+        fee = model.price.per_call.get("web_search")
+        if fee is not None:
+            fees += fee
+            notes.append(f"web_search ${fee}")
+    return fees, notes
+
+
+def compute_cost(
+    model: ModelInfo, usage: Usage | None, request: dict[str, Any]
+) -> tuple[float | None, str]:
+    """Return (cost in USD or None when unknown, a note on how it was made)."""
+    price = model.price
+    if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
+        return None, "usage not reported"
+    if price.input_per_m is None or price.output_per_m is None:
+        return None, f"no price known for {model.id}"
+    cached = usage.cached_prompt_tokens or 0
+    cached = min(cached, usage.prompt_tokens)
+    notes: list[str] = []
+    if cached and price.cached_input_per_m is None:
+        # No cache price stated: bill cached tokens at the input price (an upper bound).
+        cached_rate = price.input_per_m
+        notes.append(f"{cached} cached tokens at input price")
+    else:
+        cached_rate = price.cached_input_per_m or 0.0
+        if cached:
+            notes.append(f"{cached} cached tokens at ${cached_rate}/M")
+    cost = (
+        (usage.prompt_tokens - cached) * price.input_per_m
+        + cached * cached_rate
+        + usage.completion_tokens * price.output_per_m
+    ) / 1_000_000
+    fees, fee_notes = per_call_fees(model, request)
+    notes.extend(fee_notes)
+    return cost + fees, "; ".join(notes)
