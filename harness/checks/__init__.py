@@ -13,6 +13,8 @@ from harness.checks.base import (
 
 # Importing the modules registers the built-in checks.
 from harness.checks import builtin as _builtin  # noqa: E402,F401
+from harness.checks import param_range as _param_range  # noqa: E402,F401
+from harness.checks import repeats as _repeats  # noqa: E402,F401
 
 __all__ = [
     "CHECKS",

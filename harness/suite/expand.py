@@ -1,0 +1,160 @@
+"""Cases x targets x matrix variants x repeats -> Jobs.
+
+Job order: suite, case, variant, repeat, then target innermost, so the targets of one request
+run side by side (a head-to-head stays comparable even when a run is cut short).
+"""
+
+from __future__ import annotations
+
+import copy
+import fnmatch
+import hashlib
+import itertools
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+from harness.core.errors import UsageError
+from harness.core.models import Case, Job, Target
+
+if TYPE_CHECKING:
+    from harness.suite.loader import Suite
+
+    Expandable: TypeAlias = Suite | Case | Iterable[Suite | Case]
+
+
+def expand(
+    suites_or_cases: Expandable,
+    targets: Sequence[Target],
+    *,
+    shard: tuple[int, int] | None = None,
+) -> list[Job]:
+    """Every job to run: one per case x matching target x matrix variant x repeat.
+
+    A case runs on a target when the target's name matches one of the case's `targets` globs
+    (fnmatch, case-sensitive) and its dialect is one of the case's `dialects` (empty = all).
+    `shard=(k, n)` keeps the k-th of n disjoint, stable slices (1-based k), chosen by a hash of
+    the job id, so n machines can split one run without talking to each other.
+    """
+    if shard is not None:
+        _check_shard(shard)
+    jobs: list[Job] = []
+    for case in _cases(suites_or_cases):
+        case_targets = [t for t in targets if matches(case, t)]
+        if not case_targets:
+            continue
+        for variant, values in variants(case.matrix):
+            request = apply_variant(case.request, values)
+            for repeat in range(case.repeat):
+                for target in case_targets:
+                    jobs.append(
+                        Job(
+                            case=case,
+                            target=target,
+                            request=copy.deepcopy(request),
+                            variant=variant,
+                            repeat=repeat,
+                        )
+                    )
+    if shard is not None:
+        k, n = shard
+        jobs = [job for job in jobs if shard_of(job.id, n) == k]
+    return jobs
+
+
+def matches(case: Case, target: Target) -> bool:
+    """Whether the case's target globs and dialect filter let it run on `target`."""
+    if case.targets and not any(fnmatch.fnmatchcase(target.name, g) for g in case.targets):
+        return False
+    return not (case.dialects and target.dialect not in case.dialects)
+
+
+def variants(matrix: dict[str, list[Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(variant string, {key: value}) for each point of the cartesian product, keys in order.
+
+    No matrix gives one variant: ("", {}).
+    """
+    if not matrix:
+        yield "", {}
+        return
+    keys = list(matrix)
+    for combo in itertools.product(*(matrix[k] for k in keys)):
+        values = dict(zip(keys, combo))
+        yield ",".join(f"{k}={render_value(v)}" for k, v in values.items()), values
+
+
+def render_value(value: Any) -> str:
+    """A matrix value in a variant string: strings as they are, anything else as compact JSON."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+
+
+def apply_variant(request: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A deep copy of `request` with each (possibly dotted) key set to its value."""
+    result = copy.deepcopy(request)
+    for key, value in values.items():
+        set_path(result, key, copy.deepcopy(value))
+    return result
+
+
+def set_path(obj: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set `a.b.c` in nested mappings (missing mappings are created); digits index lists.
+
+    Raises ValueError when the path goes through something that is neither.
+    """
+    parts = dotted.split(".")
+    node: Any = obj
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[:i]) or "the request"
+        if isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if node.get(part) is None:
+                    node[part] = {}
+                node = node[part]
+        elif isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ValueError(
+                    f"cannot set {dotted!r}: {where} is a list of {len(node)}, "
+                    f"{part!r} is not an index in it"
+                )
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+        else:
+            raise ValueError(  # noqa: TRY004 - a suite value error, reported with its line
+                f"cannot set {dotted!r}: {where} is {type(node).__name__} "
+                f"{render_value(node)}, not a mapping or a list"
+            )
+
+
+def shard_of(job_id: str, n: int) -> int:
+    """The 1-based shard (of n) a job id belongs to; the same in every process and machine."""
+    digest = hashlib.sha1(job_id.encode("utf-8")).hexdigest()
+    return int(digest, 16) % n + 1
+
+
+def _check_shard(shard: tuple[int, int]) -> None:
+    try:
+        k, n = shard
+        ok = isinstance(k, int) and isinstance(n, int) and 1 <= k <= n
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise UsageError(f"shard must be K/N with 1 <= K <= N, got {shard!r}")
+
+
+def _cases(items: Any) -> Iterator[Case]:
+    if isinstance(items, Case):
+        yield items
+        return
+    cases = getattr(items, "cases", None)
+    if cases is not None:  # a Suite
+        yield from cases
+        return
+    for item in items:
+        yield from _cases(item)

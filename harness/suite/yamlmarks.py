@@ -1,0 +1,252 @@
+"""YAML -> plain Python objects plus the source lines of every node.
+
+    doc = parse(text)
+    doc.data                       # dicts, lists, str, int, float, bool, None
+    doc.marks[("cases", 0, "id")]  # (start_line, end_line), 1-based, inclusive
+    doc.duplicates                 # keys written twice in one mapping (YAML would overwrite)
+
+A mapping entry's span starts at its key's line and ends at its value's last line; a sequence
+item's span is the item's. The root is at path (). Paths are tuples of keys and indices, the
+same shape as jsonschema's `absolute_path`, so schema errors map straight to lines.
+
+Choices that keep suites JSON-shaped:
+- mapping keys are strings: a scalar key keeps its source text (`1: x` -> "1", `on: x` -> "on");
+  a non-scalar key is an error;
+- timestamps stay strings (`date: 2024-01-01` -> "2024-01-01"), not datetime objects;
+- merge keys (`<<: *anchor`) and aliases are resolved, explicit keys win over merged ones;
+- tags other than the standard ones are an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+# libyaml when available: it gives node marks too (through compose), and is ~10x faster.
+FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+JsonPath = tuple[Any, ...]  # keys (str) and indices (int)
+
+_STD = "tag:yaml.org,2002:"
+_MAP_TAGS = {_STD + "map"}
+_SEQ_TAGS = {_STD + "seq"}
+
+
+class YamlError(Exception):
+    """The text is not a YAML document we can use. `line` is 1-based (None if unknown)."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Duplicate:
+    """A key written twice in one mapping: `path` is the mapping's path."""
+
+    path: JsonPath
+    key: str
+    line: int
+    first_line: int
+
+
+@dataclass
+class Document:
+    data: Any
+    marks: dict[JsonPath, tuple[int, int]] = field(default_factory=dict)
+    duplicates: list[Duplicate] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+
+    def span(self, path: JsonPath) -> tuple[int, int] | None:
+        """The lines of `path`, or of its nearest ancestor that has marks."""
+        path = tuple(path)
+        while True:
+            if path in self.marks:
+                return self.marks[path]
+            if not path:
+                return None
+            path = path[:-1]
+
+
+def parse(text: str) -> Document:
+    """Parse one YAML document into plain objects and line marks.
+
+    Raises YamlError for syntax errors, several documents, unsupported tags and non-scalar keys.
+    An empty document gives `data=None`.
+    """
+    lines = text.splitlines()
+    try:
+        node = _compose(text, FastLoader)
+    except yaml.YAMLError:
+        # Re-parse with the pure-Python loader: same verdict, but its messages are the same on
+        # every machine (libyaml words some problems differently).
+        try:
+            _compose(text, yaml.SafeLoader)
+        except yaml.YAMLError as exc:
+            raise _yaml_error(exc) from None
+        raise  # pragma: no cover - the loaders disagree; show the original error
+    doc = Document(data=None, lines=lines)
+    if node is None:
+        return doc
+    builder = _Builder(doc)
+    doc.data = builder.build(node, ())
+    return doc
+
+
+def load(text: str) -> tuple[Any, dict[JsonPath, tuple[int, int]]]:
+    """Like `parse`, but duplicate keys are an error; returns (data, marks)."""
+    doc = parse(text)
+    if doc.duplicates:
+        dup = doc.duplicates[0]
+        raise YamlError(
+            f"duplicate key {dup.key!r} (first written at line {dup.first_line})", dup.line
+        )
+    return doc.data, doc.marks
+
+
+def _compose(text: str, loader_cls: type) -> yaml.Node | None:
+    loader = loader_cls(text)
+    try:
+        return loader.get_single_node()  # type: ignore[no-any-return]
+    finally:
+        loader.dispose()
+
+
+def _yaml_error(exc: yaml.YAMLError) -> YamlError:
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or "invalid YAML"
+        if exc.context and "single document" in exc.context and mark is not None:
+            return YamlError(
+                "one YAML document per file: remove the second document (the '---' line)",
+                mark.line + 1,
+                mark.column + 1,
+            )
+        if exc.context and exc.context_mark and mark is exc.problem_mark:
+            problem = f"{problem} ({exc.context} at line {exc.context_mark.line + 1})"
+        if "'\\t'" in problem:
+            problem += "; indent with spaces, not tabs"
+        if mark is not None:
+            return YamlError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1)
+        return YamlError(f"invalid YAML: {problem}")
+    return YamlError(f"invalid YAML: {exc}")
+
+
+class _Builder:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.stack: set[int] = set()
+
+    def end_line(self, node: yaml.Node) -> int:
+        start = node.start_mark.line + 1
+        if (
+            isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
+            and not node.flow_style
+            and node.value
+        ):
+            # A block collection's end mark is where the next token starts: use its last child.
+            last = node.value[-1]
+            return max(start, self.end_line(last[1] if isinstance(last, tuple) else last))
+        end_mark = node.end_mark
+        end = (
+            end_mark.line
+            if end_mark.column == 0 and end_mark.line > node.start_mark.line
+            else end_mark.line + 1
+        )
+        lines = self.doc.lines
+        # Block scalars end after their trailing newlines: drop blank and comment lines.
+        while end > start and (end > len(lines) or _blank_or_comment(lines[end - 1])):
+            end -= 1
+        return max(start, end)
+
+    def build(self, node: yaml.Node, path: JsonPath, key_line: int | None = None) -> Any:
+        start = key_line if key_line is not None else node.start_mark.line + 1
+        self.doc.marks[path] = (start, max(start, self.end_line(node)))
+        if id(node) in self.stack:
+            raise YamlError("recursive alias (a node containing itself)", node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            self.stack.add(id(node))
+            try:
+                return self.mapping(node, path)
+            finally:
+                self.stack.discard(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag not in _SEQ_TAGS:
+                raise _tag_error(node)
+            self.stack.add(id(node))
+            try:
+                return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            finally:
+                self.stack.discard(id(node))
+        return self.scalar(node)  # type: ignore[arg-type]
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == _STD + "timestamp":
+            return node.value
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError:
+            raise _tag_error(node) from None
+
+    def mapping(self, node: yaml.MappingNode, path: JsonPath) -> dict[str, Any]:
+        if node.tag not in _MAP_TAGS:
+            raise _tag_error(node)
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        explicit: list[tuple[str, yaml.Node, yaml.Node]] = []
+        merged: list[tuple[str, yaml.Node, yaml.Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _STD + "merge":
+                merged.extend(self.merge_sources(value_node))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlError(
+                    "mapping keys must be plain strings, not lists or mappings",
+                    key_node.start_mark.line + 1,
+                )
+            explicit.append((str(key_node.value), key_node, value_node))
+        explicit_keys = {k for k, _, _ in explicit}
+        for key, key_node, value_node in merged:
+            if key in explicit_keys or key in result:
+                continue  # explicit keys override merged ones; the first merge source wins
+            result[key] = self.build(value_node, path + (key,), key_node.start_mark.line + 1)
+        for key, key_node, value_node in explicit:
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self.doc.duplicates.append(Duplicate(path, key, line, first_line[key]))
+                continue
+            first_line[key] = line
+            result[key] = self.build(value_node, path + (key,), line)
+        return result
+
+    def merge_sources(self, value: yaml.Node) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
+        for source in sources:
+            if not isinstance(source, yaml.MappingNode):
+                raise YamlError(
+                    "a merge key '<<' needs a mapping or a list of mappings",
+                    source.start_mark.line + 1,
+                )
+            nested = []
+            for key_node, value_node in source.value:
+                if key_node.tag == _STD + "merge":
+                    nested.append(value_node)
+                elif isinstance(key_node, yaml.ScalarNode):
+                    yield str(key_node.value), key_node, value_node
+            for value_node in nested:  # the source's own keys win over what it merges
+                yield from self.merge_sources(value_node)
+
+
+def _tag_error(node: yaml.Node) -> YamlError:
+    return YamlError(f"unsupported YAML tag {node.tag!r}", node.start_mark.line + 1)
+
+
+def _blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
