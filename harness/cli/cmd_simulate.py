@@ -22,4 +22,21 @@ def add_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    raise NotImplementedError  # filled in once the simulator API lands
+    from harness.core.errors import UsageError
+    from harness.sim import FaultConfig, SimConfig, serve
+
+    kinds = tuple(k.strip() for k in args.faults.split(",") if k.strip())
+    try:
+        faults = FaultConfig(rate=args.fault_rate, seed=args.seed, kinds=kinds)
+        config = SimConfig(
+            dialect=args.dialect,
+            api_keys=set(args.api_key) or None,
+            latency_ms=args.latency_ms,
+            jitter_ms=args.jitter_ms,
+            seed=args.seed,
+            faults=faults,
+        )
+    except ValueError as exc:
+        raise UsageError(f"harness simulate: {exc}") from None
+    serve(config, args.host, args.port)
+    return 0
