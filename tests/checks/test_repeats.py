@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from harness.checks.base import run_check
+from harness.checks.repeats import reset_run_state
+from tests.checks.conftest import build_ctx
+
+
+def _body(content: str) -> dict:
+    return {"id": "x", "object": "chat.completion", "created": 1, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}
+
+
+def _run(content: str, repeat: int, run_id: str = "r1"):  # type: ignore[no-untyped-def]
+    ctx, exchange = build_ctx(_body(content))
+    ctx.job.repeat = repeat
+    ctx.extra["run_id"] = run_id
+    return run_check("same_across_repeats", ctx, exchange, None)
+
+
+def test_identical_repeats_pass_and_a_different_one_fails() -> None:
+    reset_run_state("r1")
+    assert _run("red, green, blue", 0) is None
+    assert _run("red, green, blue", 1) is None
+    failure = _run("cyan, magenta", 2)
+    assert failure is not None
+    assert failure.title == "repeat 2 answered differently from an earlier repeat"
+    assert (failure.expected, failure.received) == ("red, green, blue", "cyan, magenta")
+
+
+def test_runs_do_not_share_references() -> None:
+    reset_run_state("a")
+    reset_run_state("b")
+    assert _run("one", 0, "a") is None
+    assert _run("two", 0, "b") is None
+
+
+def test_error_response_fails() -> None:
+    ctx, exchange = build_ctx({"detail": "Unauthorized"}, status=401)
+    failure = run_check("same_across_repeats", ctx, exchange, None)
+    assert failure is not None and "HTTP 401" in failure.title

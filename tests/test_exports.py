@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import harness
+
+
+def test_all_is_sorted_and_resolves() -> None:
+    assert harness.__all__ == sorted(harness.__all__)
+    for name in harness.__all__:
+        assert getattr(harness, name) is not None, name
+
+
+def test_builtin_check_names_are_registered() -> None:
+    from harness.checks import CHECKS
+
+    expected = {
+        "status", "error_envelope", "body_schema", "usage", "cost_usd", "latency_ms",
+        "finish_reason", "contains", "not_contains", "regex", "equals", "tool_call",
+        "no_tool_call", "json_output", "param_range", "same_across_repeats",
+    }
+    assert expected <= set(CHECKS.names())
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from harness.cli.main import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['--help'])\n"
+        "    except SystemExit: pass\n"
+        "heavy = [m for m in ('pandas', 'pyarrow', 'httpx', 'aiohttp', 'jsonschema', 'vcr') if m in sys.modules]\n"
+        "print(','.join(heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
