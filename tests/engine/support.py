@@ -33,7 +33,9 @@ async def local_server(handler: Handler) -> AsyncIterator[str]:
         await runner.cleanup()
 
 
-def make_provider(name: str = "p", base_url: str = "http://127.0.0.1:9/v1", dialect: str = "openai") -> Provider:
+def make_provider(
+    name: str = "p", base_url: str = "http://127.0.0.1:9/v1", dialect: str = "openai"
+) -> Provider:
     return Provider(name=name, base_url=base_url, dialect=dialect, api_key_env="P_API_KEY")
 
 
@@ -49,9 +51,17 @@ def make_job(
 ) -> Job:
     provider = provider or make_provider()
     request = {"messages": [{"role": "user", "content": "hi"}]}
-    case = Case(suite="s", id=case_id, request=request, repeat=repeats, timeout_s=timeout_s,
-                expect=expect or [])
-    return Job(case=case, target=Target(provider, ModelInfo(id=model)), request=request, repeat=repeat)
+    case = Case(
+        suite="s",
+        id=case_id,
+        request=request,
+        repeat=repeats,
+        timeout_s=timeout_s,
+        expect=expect or [],
+    )
+    return Job(
+        case=case, target=Target(provider, ModelInfo(id=model)), request=request, repeat=repeat
+    )
 
 
 @dataclass
@@ -80,7 +90,9 @@ def fake_prepare(job: Job, api_key: str | None) -> FakePrepared:
     )
 
 
-def fake_evaluate(job: Job, exchange: Exchange, *, run_id: str, mode: str, **kw: Any) -> dict[str, Any]:
+def fake_evaluate(
+    job: Job, exchange: Exchange, *, run_id: str, mode: str, **kw: Any
+) -> dict[str, Any]:
     return {
         "run_id": run_id,
         "mode": mode,
@@ -103,7 +115,11 @@ def chat_body(content: str = "hello") -> dict[str, Any]:
         "created": 1,
         "model": "m1",
         "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content},
+                "finish_reason": "stop",
+            }
         ],
         "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
     }

@@ -12,8 +12,8 @@ import pytest
 from harness.core.columns import FORMAT_VERSION
 from harness.core.errors import UsageError
 from harness.engine.results import (
-    RunDir,
     ResultWriter,
+    RunDir,
     create_run_dir,
     mask_argv,
     read_meta,
@@ -82,13 +82,29 @@ def test_read_results_rejects_corruption_in_the_middle(tmp_path: Path):
 
 def test_write_meta_lifecycle(tmp_path: Path):
     run = create_run_dir(tmp_path, "r1")
-    argv = ["harness", "run", "--api-key", "sk-live-abcdef123456", "--max-tokens", "5", "suite.yaml"]
+    argv = [
+        "harness",
+        "run",
+        "--api-key",
+        "sk-live-abcdef123456",
+        "--max-tokens",
+        "5",
+        "suite.yaml",
+    ]
     meta = write_meta(run, {"status": "running", "targets": ["p/m"], "suites": ["s"], "argv": argv})
     assert meta["format_version"] == FORMAT_VERSION
     assert meta["status"] == "running" and meta["finished_at"] is None and meta["started_at"]
     on_disk = (run / "run.json").read_text()
     assert "sk-live-abcdef123456" not in on_disk
-    assert read_meta(run)["argv"] == ["harness", "run", "--api-key", "***", "--max-tokens", "5", "suite.yaml"]
+    assert read_meta(run)["argv"] == [
+        "harness",
+        "run",
+        "--api-key",
+        "***",
+        "--max-tokens",
+        "5",
+        "suite.yaml",
+    ]
     meta = write_meta(run, {"status": "interrupted", "counts": {"rows": 3, "passed": 2}})
     assert meta["finished_at"] and meta["targets"] == ["p/m"] and meta["counts"]["rows"] == 3
     assert read_meta(run)["status"] == "interrupted"

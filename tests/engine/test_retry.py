@@ -134,7 +134,7 @@ def test_429_with_retry_after_is_honoured():
 
 
 def test_429_with_retry_after_ms():
-    ex, rec, delays = _execute([(429, {"retry-after-ms": "1200", "retry-after": "1"}), 200])
+    ex, _rec, delays = _execute([(429, {"retry-after-ms": "1200", "retry-after": "1"}), 200])
     assert delays == [1.2] and ex.attempts == 2
 
 
@@ -182,7 +182,9 @@ def test_transport_errors_exhausted_give_error_class_and_no_status():
 
 
 def test_transport_errors_not_retried_when_disabled():
-    ex, rec, _ = _execute([httpx.ConnectError("x"), 200], policy=RetryPolicy(retry_transport_errors=False))
+    ex, rec, _ = _execute(
+        [httpx.ConnectError("x"), 200], policy=RetryPolicy(retry_transport_errors=False)
+    )
     assert (ex.attempts, len(rec.requests), ex.error_class) == (1, 1, "connect")
 
 
@@ -208,7 +210,7 @@ def test_exchange_fields_and_last_attempt_timing():
 
 
 def test_case_timeout_overrides_default():
-    ex, rec, _ = _execute([200], timeout_s=30.0, job=make_job(timeout_s=2.5))
+    _ex, rec, _ = _execute([200], timeout_s=30.0, job=make_job(timeout_s=2.5))
     assert rec.requests[0].extensions["timeout"]["read"] == 2.5
-    ex, rec, _ = _execute([200], timeout_s=30.0)
+    _ex, rec, _ = _execute([200], timeout_s=30.0)
     assert rec.requests[0].extensions["timeout"]["read"] == 30.0

@@ -18,7 +18,15 @@ from harness.engine.results import ResultWriter, read_results
 from harness.engine.retry import RetryPolicy
 from harness.engine.runner import execute, run_jobs
 
-from .support import SECRET, chat_body, fake_evaluate, fake_prepare, local_server, make_job, make_provider
+from .support import (
+    SECRET,
+    chat_body,
+    fake_evaluate,
+    fake_prepare,
+    local_server,
+    make_job,
+    make_provider,
+)
 
 
 def run(coro):
@@ -48,11 +56,17 @@ def test_per_target_concurrency_limit_is_respected():
 
     async def main():
         async with local_server(handler) as base:
-            jobs = _jobs(make_provider("p1", base + "/p1"), 20) + _jobs(make_provider("p2", base + "/p2"), 20)
+            jobs = _jobs(make_provider("p1", base + "/p1"), 20) + _jobs(
+                make_provider("p2", base + "/p2"), 20
+            )
             random.Random(0).shuffle(jobs)
             rows = await run_jobs(
-                jobs, run_id="r", writer=None, concurrency=3,
-                prepare_fn=fake_prepare, evaluate_fn=fake_evaluate,
+                jobs,
+                run_id="r",
+                writer=None,
+                concurrency=3,
+                prepare_fn=fake_prepare,
+                evaluate_fn=fake_evaluate,
             )
             return jobs, rows
 
@@ -83,9 +97,16 @@ def test_rows_written_and_reported_as_they_complete(tmp_path: Path):
 
             with ResultWriter(tmp_path) as writer:
                 rows = await run_jobs(
-                    jobs, run_id="run-1", mode="live", writer=writer, concurrency=4,
-                    api_keys={"p": SECRET}, on_result=on_result, seed=1,
-                    prepare_fn=fake_prepare, evaluate_fn=fake_evaluate,
+                    jobs,
+                    run_id="run-1",
+                    mode="live",
+                    writer=writer,
+                    concurrency=4,
+                    api_keys={"p": SECRET},
+                    on_result=on_result,
+                    seed=1,
+                    prepare_fn=fake_prepare,
+                    evaluate_fn=fake_evaluate,
                 )
             return jobs, rows
 
@@ -121,8 +142,15 @@ def test_cancelled_run_keeps_finished_rows_on_disk(tmp_path: Path):
 
             with ResultWriter(tmp_path) as writer:
                 task = asyncio.create_task(
-                    run_jobs(jobs, run_id="r", writer=writer, concurrency=8, on_result=on_result,
-                             prepare_fn=fake_prepare, evaluate_fn=fake_evaluate)
+                    run_jobs(
+                        jobs,
+                        run_id="r",
+                        writer=writer,
+                        concurrency=8,
+                        on_result=on_result,
+                        prepare_fn=fake_prepare,
+                        evaluate_fn=fake_evaluate,
+                    )
                 )
                 await asyncio.wait_for(done.wait(), 5)
                 # the rows are on disk already, before the run ends
@@ -154,8 +182,17 @@ def test_a_bug_in_one_job_stops_the_run_and_propagates():
 
     transport = httpx.MockTransport(handler)
     with pytest.raises(RuntimeError, match="evaluate bug"):
-        run(run_jobs(_jobs(make_provider(), 50), run_id="r", writer=None, concurrency=2,
-                     transport=transport, prepare_fn=fake_prepare, evaluate_fn=bad_evaluate))
+        run(
+            run_jobs(
+                _jobs(make_provider(), 50),
+                run_id="r",
+                writer=None,
+                concurrency=2,
+                transport=transport,
+                prepare_fn=fake_prepare,
+                evaluate_fn=bad_evaluate,
+            )
+        )
     assert calls["n"] < 50
 
 
@@ -173,10 +210,19 @@ def test_retries_inside_a_run_use_the_injected_sleep_and_count_attempts():
     async def fake_sleep(d):
         delays.append(d)
 
-    rows = run(run_jobs(_jobs(make_provider(), 6), run_id="r", writer=None, concurrency=3,
-                        transport=httpx.MockTransport(handler), sleep=fake_sleep,
-                        policy=RetryPolicy(max_attempts=3),
-                        prepare_fn=fake_prepare, evaluate_fn=fake_evaluate))
+    rows = run(
+        run_jobs(
+            _jobs(make_provider(), 6),
+            run_id="r",
+            writer=None,
+            concurrency=3,
+            transport=httpx.MockTransport(handler),
+            sleep=fake_sleep,
+            policy=RetryPolicy(max_attempts=3),
+            prepare_fn=fake_prepare,
+            evaluate_fn=fake_evaluate,
+        )
+    )
     assert [r["attempts"] for r in rows] == [2] * 6
     assert delays == [0.5] * 6
 
@@ -185,11 +231,21 @@ def test_transport_failure_becomes_a_row_not_a_crash():
     def handler(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused")
 
-    rows = run(run_jobs(_jobs(make_provider(), 3), run_id="r", writer=None,
-                        transport=httpx.MockTransport(handler), sleep=_no_sleep,
-                        policy=RetryPolicy(max_attempts=2),
-                        prepare_fn=fake_prepare, evaluate_fn=fake_evaluate))
-    assert [(r["status_code"], r["error_class"], r["attempts"]) for r in rows] == [(None, "connect", 2)] * 3
+    rows = run(
+        run_jobs(
+            _jobs(make_provider(), 3),
+            run_id="r",
+            writer=None,
+            transport=httpx.MockTransport(handler),
+            sleep=_no_sleep,
+            policy=RetryPolicy(max_attempts=2),
+            prepare_fn=fake_prepare,
+            evaluate_fn=fake_evaluate,
+        )
+    )
+    assert [(r["status_code"], r["error_class"], r["attempts"]) for r in rows] == [
+        (None, "connect", 2)
+    ] * 3
 
 
 async def _no_sleep(d):
@@ -218,9 +274,15 @@ def test_execute_records_first_chunk_time_of_a_stream():
         from harness.engine.transport import make_client
 
         async with local_server(sse) as base, make_client(timeout=5, max_connections=2) as client:
-            return await execute(make_job(make_provider("p", base)), client, api_key=None,
-                                 policy=RetryPolicy(), timeout_s=5, rng=random.Random(0),
-                                 prepare_fn=fake_prepare)
+            return await execute(
+                make_job(make_provider("p", base)),
+                client,
+                api_key=None,
+                policy=RetryPolicy(),
+                timeout_s=5,
+                rng=random.Random(0),
+                prepare_fn=fake_prepare,
+            )
 
     ex = run(main())
     assert ex.status_code == 200 and ex.body.endswith(b"[DONE]\n\n")
@@ -246,8 +308,9 @@ def test_end_to_end_with_real_prepare_and_evaluate(tmp_path: Path):
             provider = make_provider("p", base + "/v1")
             jobs = _jobs(provider, 5, expect=[CheckSpec("status", 200)])
             with ResultWriter(tmp_path) as writer:
-                return await run_jobs(jobs, run_id="e2e", writer=writer, concurrency=2,
-                                      api_keys={"p": SECRET})
+                return await run_jobs(
+                    jobs, run_id="e2e", writer=writer, concurrency=2, api_keys={"p": SECRET}
+                )
 
     rows = run(main())
     assert evaluate_mod is not None
@@ -278,11 +341,22 @@ def _sim_jobs(url, n=1, headers=None, request=None, timeout_s=None):
     from harness.core.models import Case, Job, ModelInfo, Provider, Target
 
     model = ModelInfo(id=SIM_MODEL)
-    provider = Provider(name="sim", base_url=url, dialect="openai", models={SIM_MODEL: model},
-                        headers=dict(headers or {}))
+    provider = Provider(
+        name="sim",
+        base_url=url,
+        dialect="openai",
+        models={SIM_MODEL: model},
+        headers=dict(headers or {}),
+    )
     req = request or {"messages": [{"role": "user", "content": "ping"}], "max_tokens": 8}
-    case = Case(suite="s", id="c", request=req, repeat=n, timeout_s=timeout_s,
-                expect=[CheckSpec("status", 200), CheckSpec("usage", None)])
+    case = Case(
+        suite="s",
+        id="c",
+        request=req,
+        repeat=n,
+        timeout_s=timeout_s,
+        expect=[CheckSpec("status", 200), CheckSpec("usage", None)],
+    )
     return [Job(case=case, target=Target(provider, model), request=req, repeat=i) for i in range(n)]
 
 
@@ -293,8 +367,17 @@ def _sim_run(jobs, **kw):
         delays.append(d)
 
     kw.setdefault("policy", RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=5))
-    rows = run(run_jobs(jobs, run_id="sim", writer=None, api_keys={"sim": "sim-key"},
-                        sleep=rec_sleep, seed=0, **kw))
+    rows = run(
+        run_jobs(
+            jobs,
+            run_id="sim",
+            writer=None,
+            api_keys={"sim": "sim-key"},
+            sleep=rec_sleep,
+            seed=0,
+            **kw,
+        )
+    )
     return rows, delays
 
 
@@ -332,8 +415,10 @@ def test_sim_503_then_200_gives_two_attempts():
 def test_sim_persistent_500_stops_at_max_attempts():
     sim = _sim()
     with sim.SimServer(sim.SimConfig(dialect="openai")) as srv:
-        rows, delays = _sim_run(_sim_jobs(srv.url, headers={"x-sim-fault": "500"}),
-                                policy=RetryPolicy(max_attempts=3, base_delay_s=0.01))
+        rows, _delays = _sim_run(
+            _sim_jobs(srv.url, headers={"x-sim-fault": "500"}),
+            policy=RetryPolicy(max_attempts=3, base_delay_s=0.01),
+        )
         assert srv.stats.total == 3
     assert (rows[0]["status_code"], rows[0]["attempts"], rows[0]["passed"]) == (500, 3, False)
     assert rows[0]["error_class"]
@@ -353,8 +438,10 @@ def test_sim_hang_becomes_a_timeout_row():
     cfg = sim.SimConfig(dialect="openai", faults=sim.FaultConfig(hang_s=3))
     with sim.SimServer(cfg) as srv:
         t0 = time.perf_counter()
-        rows, delays = _sim_run(_sim_jobs(srv.url, headers={"x-sim-fault": "timeout"}, timeout_s=0.3),
-                                policy=RetryPolicy(max_attempts=2, base_delay_s=0.01))
+        rows, _delays = _sim_run(
+            _sim_jobs(srv.url, headers={"x-sim-fault": "timeout"}, timeout_s=0.3),
+            policy=RetryPolicy(max_attempts=2, base_delay_s=0.01),
+        )
         assert time.perf_counter() - t0 < 2.5
         assert srv.stats.total == 2
     row = rows[0]

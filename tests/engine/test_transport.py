@@ -73,7 +73,9 @@ def test_keepalive_connection_is_reused_and_abandoned_body_does_not_break_the_po
 
     async def main():
         async with local_server(big) as base, make_client(timeout=5, max_connections=4) as client:
-            peers = {(await client.post(base + "/a", content=b"{}")).json()["peer"] for _ in range(5)}
+            peers = {
+                (await client.post(base + "/a", content=b"{}")).json()["peer"] for _ in range(5)
+            }
             assert len(peers) == 1
             async with client.stream("GET", base + "/big") as r:  # closed before the body is read
                 assert r.status_code == 200
@@ -132,7 +134,10 @@ def test_redirects_are_not_followed():
         raise web.HTTPFound("/elsewhere")
 
     async def main():
-        async with local_server(redirect) as base, make_client(timeout=5, max_connections=2) as client:
+        async with (
+            local_server(redirect) as base,
+            make_client(timeout=5, max_connections=2) as client,
+        ):
             r = await client.get(base + "/")
             assert r.status_code == 302
             assert r.headers["location"] == "/elsewhere"
@@ -160,7 +165,10 @@ def test_slow_server_maps_to_read_timeout():
         return web.Response(text="late")
 
     async def main():
-        async with local_server(slow) as base, make_client(timeout=0.2, max_connections=2) as client:
+        async with (
+            local_server(slow) as base,
+            make_client(timeout=0.2, max_connections=2) as client,
+        ):
             t0 = time.perf_counter()
             with pytest.raises(httpx.ReadTimeout):
                 await client.get(base + "/")
@@ -205,27 +213,35 @@ def test_server_closing_without_answer_maps_to_remote_protocol_error():
     run(main())
 
 
+class _ConnKey:
+    host, port, ssl = "h", 1, False
+
+
 @pytest.mark.parametrize(
     ("exc", "expected"),
     [
         (aiohttp.ConnectionTimeoutError("c"), httpx.ConnectTimeout),
         (aiohttp.SocketTimeoutError("s"), httpx.ReadTimeout),
-        (asyncio.TimeoutError(), httpx.ReadTimeout),
+        (TimeoutError(), httpx.ReadTimeout),
         (aiohttp.ServerDisconnectedError(), httpx.RemoteProtocolError),
         (aiohttp.ClientPayloadError("p"), httpx.RemoteProtocolError),
         (aiohttp.ClientOSError(104, "reset"), httpx.ReadError),
+        (aiohttp.ClientConnectorError(_ConnKey(), OSError(111, "refused")), httpx.ConnectError),
+        (aiohttp.ClientConnectionResetError("reset"), httpx.ReadError),
         (aiohttp.ClientError("other"), httpx.TransportError),
     ],
 )
 def test_exception_mapping(exc, expected):
-    mapped = _map_exception(exc, connecting=False)
+    mapped = _map_exception(exc)
     assert type(mapped) is expected
-    assert _map_exception(ValueError("bug"), connecting=False) is None
+    assert _map_exception(ValueError("bug")) is None
 
 
 def test_httpx_timeout_extension_becomes_aiohttp_timeout():
     t = AiohttpTransport()
-    req = httpx.Request("GET", "http://x/", extensions={"timeout": httpx.Timeout(7.0, pool=2.0).as_dict()})
+    req = httpx.Request(
+        "GET", "http://x/", extensions={"timeout": httpx.Timeout(7.0, pool=2.0).as_dict()}
+    )
     ct = t._timeout_for(req)
     assert (ct.total, ct.connect, ct.sock_connect, ct.sock_read) == (None, 9.0, 7.0, 7.0)
     assert t._timeout_for(httpx.Request("GET", "http://x/")).sock_read is None
@@ -252,5 +268,76 @@ def test_make_client_accepts_another_transport():
             assert (await client.get("http://example.invalid/")).status_code == 204
         assert len(seen) == 1
         assert isinstance(stock_transport(3), httpx.AsyncHTTPTransport)
+
+    run(main())
+
+
+def test_tls_verification_uses_certifi_and_proxy_env_is_opt_in(monkeypatch):
+    import ssl
+
+    from harness.engine.transport import _ssl_context
+
+    assert _ssl_context().verify_mode == ssl.CERT_REQUIRED
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    assert AiohttpTransport()._trust_env is False
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    assert AiohttpTransport()._trust_env is True
+    assert AiohttpTransport(trust_env=False)._trust_env is False
+
+
+def test_engine_client_lean_path_keeps_no_cookies_and_matches_build_request():
+    from harness.engine.transport import EngineClient
+
+    async def main():
+        async with local_server(_echo) as base, make_client(timeout=5, max_connections=2) as client:
+            assert isinstance(client, EngineClient)
+            req = client.engine_request(
+                "POST", base + "/x?a=%20", {"X-Custom": "1", "User-Agent": "me"}, b"{}", 3.0
+            )
+            ref = client.build_request(
+                "POST",
+                base + "/x?a=%20",
+                headers={"X-Custom": "1", "User-Agent": "me"},
+                content=b"{}",
+                timeout=3.0,
+            )
+            assert dict(req.headers) == dict(ref.headers)
+            assert req.url == ref.url and req.extensions["timeout"] == ref.extensions["timeout"]
+            r = await client.send(req)  # stream=False: body read
+            assert r.json()["headers"]["x-custom"] == "1" and r.request is req
+            # the echo answered with Set-Cookie: the next request must not carry it
+            r = await client.post(base + "/y", content=b"{}")
+            assert "cookie" not in r.json()["headers"]
+            r = await client.send(client.engine_request("GET", base + "/z", {}, b"", None))
+            assert r.json()["headers"].get("cookie") is None
+        with pytest.raises(RuntimeError):
+            await client.send(httpx.Request("GET", base + "/"))
+
+    run(main())
+
+
+def test_engine_client_falls_back_to_httpx_for_hooks_and_sets_request_on_errors():
+    seen = []
+
+    async def hook(request):
+        seen.append(request.url.path)
+
+    async def main():
+        async with local_server(_echo) as base:
+            client = make_client(timeout=5, max_connections=2)
+            client.event_hooks = {"request": [hook], "response": []}
+            async with client:
+                assert (await client.get(base + "/hooked")).status_code == 200
+            assert seen == ["/hooked"]
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+        sock.close()
+        async with make_client(timeout=2, max_connections=2) as client:
+            req = client.engine_request("GET", f"http://127.0.0.1:{port}/", {}, b"", 2.0)
+            with pytest.raises(httpx.ConnectError) as info:
+                await client.send(req)
+            assert info.value.request is req
 
     run(main())

@@ -1,0 +1,308 @@
+"""The run folder: `<out>/<run_id>/results.jsonl` (one row per line) and `run.json` (meta).
+
+    reports/20261122-051530-ab12/
+        results.jsonl   one JSON object per line, appended and flushed as each row is known
+        run.json        format_version, started_at, finished_at, status, targets, suites, argv, counts
+
+Rows are written the moment they are known, one line each, flushed per line, so a run that is
+interrupted (Ctrl-C, CI timeout, crash) leaves every finished row on disk; `read_results`
+skips the possibly truncated last line of such a file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any, Self
+
+from harness.core.columns import FORMAT_VERSION
+from harness.core.errors import UsageError
+
+__all__ = [
+    "META_FILE",
+    "RESULTS_FILE",
+    "ResultWriter",
+    "RunDir",
+    "create_run_dir",
+    "iter_results",
+    "mask_argv",
+    "new_run_id",
+    "read_meta",
+    "read_results",
+    "utc_now_iso",
+    "write_meta",
+]
+
+RESULTS_FILE = "results.jsonl"
+META_FILE = "run.json"
+RUN_STATUSES = ("running", "complete", "interrupted", "failed")
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def new_run_id(now: float | None = None) -> str:
+    """`YYYYMMDD-HHMMSS-xxxx` in UTC with 4 random hex digits, e.g. 20261122-051530-ab12."""
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime(time.time() if now is None else now))
+    return f"{stamp}-{secrets.token_hex(2)}"
+
+
+_RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+
+
+def create_run_dir(out: Path | str, run_id: str | None = None) -> Path:
+    """Create and return `out/<run_id>/` (a fresh generated id unless one is given).
+
+    A given run id that already has a folder is a usage error: rows of two runs never mix.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if run_id is not None:
+        if not _RUN_ID_RE.match(run_id):
+            raise UsageError(
+                f"run id {run_id!r} is not a valid folder name (letters, digits, '.', '_', '-')"
+            )
+        path = out / run_id
+        try:
+            path.mkdir()
+        except FileExistsError:
+            raise UsageError(f"run folder {path} already exists; choose another run id") from None
+        return path
+    for _ in range(100):
+        path = out / new_run_id()
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue
+        return path
+    raise RuntimeError(f"could not create a fresh run folder under {out}")  # pragma: no cover
+
+
+@dataclass(frozen=True)
+class RunDir:
+    """Paths of one run folder."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, out: Path | str, run_id: str | None = None) -> RunDir:
+        return cls(create_run_dir(out, run_id))
+
+    @property
+    def run_id(self) -> str:
+        return self.path.name
+
+    @property
+    def results(self) -> Path:
+        return self.path / RESULTS_FILE
+
+    @property
+    def meta(self) -> Path:
+        return self.path / META_FILE
+
+    def writer(self) -> ResultWriter:
+        return ResultWriter(self.results)
+
+
+def _results_path(path: Path | str) -> Path:
+    path = Path(path)
+    return path / RESULTS_FILE if path.is_dir() else path
+
+
+class ResultWriter:
+    """Appends rows to results.jsonl, one JSON line each, flushed per line.
+
+    `write` is a short synchronous call (encode + one write of a few KB to the page cache), fine
+    to call from the event loop. No fsync per row: after a process crash or Ctrl-C the OS still
+    has every flushed line; only a power cut can lose the tail, and read_results tolerates that.
+    Accepts the run folder or the file path.
+    """
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = _results_path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # buffering=1: line buffered, so every row (one "\n"-terminated write) is flushed.
+        self._fh: IO[str] | None = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
+        self.count = 0
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        fh = self._fh
+        if fh is None:
+            raise ValueError("ResultWriter is closed")
+        # json escapes newlines inside strings, so a row is exactly one line.
+        fh.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
+        self.count += 1
+
+    def flush(self) -> None:
+        if self._fh is not None:
+            self._fh.flush()
+
+    def close(self) -> None:
+        fh, self._fh = self._fh, None
+        if fh is not None:
+            fh.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._fh is None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def iter_results(path: Path | str) -> Iterator[dict[str, Any]]:
+    """Rows of a results.jsonl (or of a run folder), in file order.
+
+    A last line that does not parse (a run killed mid-write) is skipped; a bad line elsewhere
+    is corruption and raises ValueError naming the line.
+    """
+    path = _results_path(path)
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        pending: tuple[int, str] | None = None
+        for lineno, line in enumerate(fh, 1):
+            if pending is not None:
+                raise ValueError(
+                    f"{path}: line {pending[0]} is not valid JSON: {pending[1][:80]!r}"
+                )
+            stripped = line.strip()
+            if not stripped:
+                continue
+            try:
+                row = json.loads(stripped)
+            except ValueError:
+                pending = (lineno, stripped)  # fine only if it turns out to be the last line
+                continue
+            if not isinstance(row, dict):
+                raise ValueError(f"{path}: line {lineno} is not a JSON object")  # noqa: TRY004
+            yield row
+
+
+def read_results(path: Path | str) -> list[dict[str, Any]]:
+    """All rows of a results.jsonl (or of a run folder); see iter_results."""
+    return list(iter_results(path))
+
+
+# -- run.json ---------------------------------------------------------------------------------
+
+_SECRET_SEGMENTS = frozenset(
+    {
+        "key",
+        "apikey",
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "credential",
+        "credentials",
+        "authorization",
+        "bearer",
+        "cookie",
+    }
+)
+_SECRET_ASSIGN_RE = re.compile(r"^([A-Za-z0-9_.-]+)(\s*[=:]\s*)(.+)$")
+_KEYLIKE_RE = re.compile(r"\b(?:sk|pk|rk)[-_][A-Za-z0-9_-]{6,}|\bBearer\s+\S+", re.IGNORECASE)
+_ENV_SECRET_NAME_RE = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
+
+
+def _is_secret_name(name: str) -> bool:
+    """`--api-key`, `OPENAI_API_KEY`, `x-api-key`, `Authorization` yes; `--max-tokens` no."""
+    segments = re.split(r"[-_.\s]+", name.lstrip("-").lower())
+    return any(seg in _SECRET_SEGMENTS for seg in segments)
+
+
+def _secret_env_values(env: Mapping[str, str]) -> list[str]:
+    vals = {v for k, v in env.items() if _ENV_SECRET_NAME_RE.search(k) and len(v) >= 8}
+    return sorted(vals, key=len, reverse=True)
+
+
+def _mask_keylike(match: re.Match[str]) -> str:
+    return "Bearer ***" if match.group(0)[:6].lower() == "bearer" else "***"
+
+
+def mask_argv(argv: Sequence[str], env: Mapping[str, str] | None = None) -> list[str]:
+    """argv with secrets replaced by ***: the value of a flag named like a key
+    (`--api-key X`, `--api-key=X`), `NAME=value` / `Header: value` with such a name,
+    key-looking tokens (sk-..., Bearer x), and any value of an environment variable whose
+    name says KEY/TOKEN/SECRET/PASSWORD."""
+    env_secrets = _secret_env_values(os.environ if env is None else env)
+    out: list[str] = []
+    mask_next = False
+    for arg in argv:
+        arg = str(arg)
+        if mask_next:
+            out.append("***")
+            mask_next = False
+            continue
+        if arg.startswith("-"):
+            flag, eq, _ = arg.partition("=")
+            if _is_secret_name(flag):
+                if eq:
+                    out.append(f"{flag}=***")
+                else:
+                    out.append(arg)
+                    mask_next = True
+                continue
+        else:
+            m = _SECRET_ASSIGN_RE.match(arg)
+            if m and _is_secret_name(m.group(1)):
+                arg = m.group(1) + m.group(2) + "***"
+        arg = _KEYLIKE_RE.sub(_mask_keylike, arg)
+        for secret in env_secrets:
+            if secret in arg:
+                arg = arg.replace(secret, "***")
+        out.append(arg)
+    return out
+
+
+def read_meta(run_dir: Path | str) -> dict[str, Any]:
+    path = Path(run_dir) / META_FILE
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except FileNotFoundError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_meta(run_dir: Path | str, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Write (atomically) `run.json`, merged over what is already there; returns the result.
+
+    Call it at the start with {"status": "running", "targets": [...], "suites": [...],
+    "argv": sys.argv} and at the end with {"status": "complete" | "interrupted" | "failed",
+    "counts": {...}} (finished_at is filled in when a final status is written).
+    `format_version` is always FORMAT_VERSION; `argv` is always masked (never keys).
+    """
+    run_dir = Path(run_dir)
+    data = read_meta(run_dir)
+    data.update(meta)
+    data["format_version"] = FORMAT_VERSION
+    data.setdefault("run_id", run_dir.name)
+    data.setdefault("started_at", utc_now_iso())
+    status = data.setdefault("status", "running")
+    if status not in RUN_STATUSES:
+        raise ValueError(f"run status {status!r} is not one of {RUN_STATUSES}")
+    if status != "running" and not data.get("finished_at"):
+        data["finished_at"] = utc_now_iso()
+    data.setdefault("finished_at", None)
+    if "argv" in meta and meta["argv"] is not None:
+        data["argv"] = mask_argv(meta["argv"])
+    for key in ("targets", "suites", "counts"):
+        data.setdefault(key, {} if key == "counts" else [])
+    path = run_dir / META_FILE
+    tmp = run_dir / f".{META_FILE}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(data, fh, default=str, ensure_ascii=False, indent=2)
+        fh.write("\n")
+    os.replace(tmp, path)
+    return data

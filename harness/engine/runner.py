@@ -1,0 +1,303 @@
+"""Execution: one job -> one Exchange (with retries); many jobs -> result rows, in parallel.
+
+    run_jobs ── per target: `concurrency` workers pulling job indices from one iterator
+      └─ worker: execute(job) ──▶ Exchange ──▶ evaluate(...) ──▶ row ──▶ writer.write / on_result
+           └─ execute: prepare once ─▶ attempt ─▶ (retryable? backoff, again) ─▶ Exchange
+
+Design: a worker pool per target rather than one task per job behind a semaphore. With
+N jobs (up to ~100k) a task per job means N live coroutine frames, N entries in the semaphore's
+waiter queue and a wake-up per release; a pool keeps exactly `concurrency` coroutines per
+target whatever N is, costs nothing per pending job (an int in a list), starts jobs of a target
+in job order, and on cancellation has only the in-flight workers to unwind. The concurrency
+bound is the same as "one Semaphore(concurrency) per target name": at most `concurrency`
+requests in flight per target, targets independent of each other.
+
+Hot path: one shared httpx.AsyncClient (AiohttpTransport by default) for the run; the body is
+serialised once by `prepare` and the same httpx.Request is re-sent on retries; no copies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from harness.core.models import Exchange, Job
+from harness.engine.retry import RetryPolicy, backoff_delay
+from harness.engine.transport import make_client
+
+__all__ = ["EvaluateFn", "PrepareFn", "execute", "run_jobs"]
+
+PrepareFn = Callable[[Job, "str | None"], Any]
+EvaluateFn = Callable[..., dict[str, Any]]
+
+_MAX_ERROR_CHARS = 300
+
+
+def _default_prepare() -> PrepareFn:
+    from harness.wire.dialects import prepare
+
+    return prepare
+
+
+def _default_evaluate() -> EvaluateFn:
+    from harness.checks.evaluate import evaluate
+
+    return evaluate
+
+
+def _classify_transport_error(exc: httpx.RequestError) -> tuple[str, bool]:
+    """(error_class, retryable) of an httpx request error."""
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", True
+    if isinstance(exc, httpx.ConnectError):
+        return "connect", True
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.LocalProtocolError, httpx.ProxyError)):
+        return "transport", False  # our side is wrong: trying again changes nothing
+    if isinstance(exc, httpx.DecodingError):
+        return "decoding", False
+    return "transport", True
+
+
+def _error_message(exc: BaseException, secrets: Sequence[str], detail: str = "") -> str:
+    """`ReadTimeout: ...` from the exception class and its own text only (never the request
+    repr, never a header), with any secret value scrubbed anyway."""
+    text = str(exc).strip() or "no detail"
+    msg = f"{type(exc).__name__}: {text}"
+    if detail:
+        msg = f"{msg} ({detail})"
+    for secret in secrets:
+        if secret and secret in msg:
+            msg = msg.replace(secret, "***")
+    if len(msg) > _MAX_ERROR_CHARS:
+        msg = msg[: _MAX_ERROR_CHARS - 3] + "..."
+    return msg
+
+
+def _secret_values(prepared: Any, api_key: str | None) -> list[str]:
+    masked = prepared.masked_headers
+    found = [v for k, v in prepared.headers.items() if masked.get(k) != v and v]
+    for value in list(found):  # "Bearer sk-..." -> also the bare key
+        if " " in value:
+            found.append(value.split(" ", 1)[1])
+    if api_key:
+        found.append(api_key)
+    return sorted(set(found), key=len, reverse=True)
+
+
+async def execute(
+    job: Job,
+    client: httpx.AsyncClient,
+    *,
+    api_key: str | None,
+    policy: RetryPolicy,
+    timeout_s: float,
+    rng: random.Random,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+    prepare_fn: PrepareFn | None = None,
+) -> Exchange:
+    """Send one job, retrying per `policy`; the Exchange describes the LAST attempt.
+
+    Timings (time.perf_counter, seconds): t_start = start of the last attempt, t_first_byte =
+    arrival of the first body chunk (of the response headers when the body is empty; for a
+    stream, the first SSE event), t_end = body fully read (or the moment the attempt failed).
+    A transport failure gives status_code None and error_class "timeout" / "connect" /
+    "transport" / "decoding"; HTTP error statuses are left for checks.evaluate to classify.
+    `job.case.timeout_s` overrides `timeout_s`; either applies to each phase (connect, each
+    read, write, pool wait) as in httpx, not to the whole exchange.
+    """
+    prepared = (prepare_fn or _default_prepare())(job, api_key)
+    timeout = job.case.timeout_s or timeout_s
+    lean_build = getattr(client, "engine_request", None)  # EngineClient: skips build_request
+    if lean_build is not None:
+        request = lean_build(
+            prepared.method, prepared.url, prepared.headers, prepared.body, timeout
+        )
+    else:
+        request = client.build_request(
+            prepared.method,
+            prepared.url,
+            headers=prepared.headers,
+            content=prepared.body,
+            timeout=timeout,
+        )
+    perf = time.perf_counter
+    attempts = 0
+    while True:
+        attempts += 1
+        status: int | None = None
+        headers: dict[str, str] = {}
+        body = b""
+        chunks: list[bytes] = []
+        t_first: float | None = None
+        error_class: str | None = None
+        error_message: str | None = None
+        retryable = False
+        retry_after: str | None = None
+        retry_after_ms: str | None = None
+        t_start = perf()
+        try:
+            response = await client.send(request, stream=True)
+            t_headers = perf()
+            status = response.status_code
+            headers = dict(response.headers.items())  # keys lower-cased by httpx
+            try:
+                async for chunk in response.aiter_bytes():
+                    if t_first is None:
+                        t_first = perf()
+                    chunks.append(chunk)
+            finally:
+                await response.aclose()
+            body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+            if t_first is None:
+                t_first = t_headers
+            t_end = perf()
+            if status in policy.retry_statuses:
+                retryable = True
+                retry_after = headers.get("retry-after")
+                retry_after_ms = headers.get("retry-after-ms")
+        except httpx.RequestError as exc:
+            t_end = perf()
+            error_class, retryable = _classify_transport_error(exc)
+            retryable = retryable and policy.retry_transport_errors
+            detail = f"timeout {timeout:g} s" if error_class == "timeout" else ""
+            if status is not None:  # the headers came, the body did not (cut stream, ...)
+                detail = f"after HTTP {status}, body incomplete" + (f"; {detail}" if detail else "")
+                body = b"".join(chunks)
+                status = None
+            error_message = _error_message(exc, _secret_values(prepared, api_key), detail)
+        if not retryable or attempts >= policy.max_attempts:
+            return Exchange(
+                method=prepared.method,
+                url=prepared.url,
+                request_headers=prepared.masked_headers,
+                request_body=prepared.sent,
+                status_code=status,
+                response_headers=headers,
+                body=body,
+                t_start=t_start,
+                t_first_byte=t_first,
+                t_end=t_end,
+                attempts=attempts,
+                error_class=error_class,
+                error_message=error_message,
+            )
+        delay = backoff_delay(attempts, policy, rng, retry_after, retry_after_ms=retry_after_ms)
+        await sleep(delay)
+
+
+def _iso(ts: float) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
+
+
+async def run_jobs(
+    jobs: Sequence[Job],
+    *,
+    run_id: str,
+    mode: str = "live",
+    writer: Any | None = None,
+    concurrency: int = 16,
+    timeout_s: float = 60.0,
+    policy: RetryPolicy | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+    api_keys: Mapping[str, str | None] | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+    seed: int | None = None,
+    client: httpx.AsyncClient | None = None,
+    sleep: Callable[[float], Any] = asyncio.sleep,
+    prepare_fn: PrepareFn | None = None,
+    evaluate_fn: EvaluateFn | None = None,
+) -> list[dict[str, Any]]:
+    """Run every job, at most `concurrency` in flight per target; return the rows in job order.
+
+    Each row is handed to `writer.write(row)` (a ResultWriter: one flushed line) and to
+    `on_result(row)` the moment it is known, so an interrupted run keeps what it finished.
+    `api_keys`: provider name -> key (resolved from the environment by the caller).
+    `transport`: defaults to AiohttpTransport; the run's client is closed at the end, and with
+    it a transport passed in (pass `client` instead to keep ownership of it).
+    `seed` makes the retry jitter reproducible. `prepare_fn` / `evaluate_fn` default to
+    harness.wire.dialects.prepare and harness.checks.evaluate.evaluate (tests inject fakes).
+    On cancellation (Ctrl-C) the in-flight jobs are cancelled and CancelledError propagates;
+    on a bug in any job the others are cancelled and that exception propagates.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be >= 1")
+    n = len(jobs)
+    if n == 0:
+        return []
+    policy = policy or RetryPolicy()
+    keys: Mapping[str, str | None] = api_keys or {}
+    rng = random.Random(seed)
+    prepare = prepare_fn or _default_prepare()
+    evaluate = evaluate_fn or _default_evaluate()
+
+    by_target: dict[str, list[int]] = {}
+    for i, job in enumerate(jobs):
+        by_target.setdefault(job.target.name, []).append(i)
+
+    rows: list[dict[str, Any] | None] = [None] * n
+    own_client = client is None
+    if client is None:
+        client = make_client(
+            transport, timeout=timeout_s, max_connections=concurrency * len(by_target)
+        )
+    http = client
+    now = time.time
+
+    async def worker(indices: Any) -> None:
+        for i in indices:  # a shared iterator: each index is taken by exactly one worker
+            job = jobs[i]
+            started = now()
+            exchange = await execute(
+                job,
+                http,
+                api_key=keys.get(job.target.provider.name),
+                policy=policy,
+                timeout_s=timeout_s,
+                rng=rng,
+                sleep=sleep,
+                prepare_fn=prepare,
+            )
+            row = evaluate(job, exchange, run_id=run_id, mode=mode, started_at=_iso(started))
+            rows[i] = row
+            if writer is not None:
+                writer.write(row)
+            if on_result is not None:
+                on_result(row)
+
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        for indices in by_target.values():
+            shared = iter(indices)
+            for _ in range(min(concurrency, len(indices))):
+                tasks.append(asyncio.create_task(worker(shared)))
+        await _wait_all(tasks)
+    finally:
+        if own_client:
+            await http.aclose()
+    return rows  # type: ignore[return-value]  # every slot is filled once _wait_all returns
+
+
+async def _wait_all(tasks: list[asyncio.Task[None]]) -> None:
+    """Wait for all; on the first exception or on cancellation, cancel the rest and re-raise."""
+    try:
+        _done, pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    except asyncio.CancelledError:
+        await _cancel(tasks)
+        raise
+    if pending:
+        await _cancel(list(pending))
+    for task in tasks:  # the first failure in creation order, for a stable traceback
+        if task.done() and not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
+
+
+async def _cancel(tasks: list[asyncio.Task[None]]) -> None:
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
