@@ -36,6 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `harness` importable
     sys.path.insert(0, str(ROOT))
 
+from harness.core.loop import run as run_loop
+
 SIM_KEY = "sim-key"
 MODEL = "mistral-medium-3-1"  # served by the simulator's openai dialect (the gateway model)
 CHAT_PATH = "/chat/completions"
@@ -86,7 +88,7 @@ def _serve_stub(conn: Any, latency_ms: float, kind: str) -> None:
         await asyncio.get_running_loop().run_in_executor(None, conn.recv)  # until told to stop
         await runner.cleanup()
 
-    asyncio.run(main())
+    run_loop(main())
 
 
 def _server_main(conn: Any, latency_ms: float, stub: bool) -> None:
@@ -276,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with ServerProcess(lat, args.stub) as (kind, url):
         print(f"server: {kind} at {url}, latency {lat:g} ms, N={n}, {os.cpu_count()} CPUs")
-        asyncio.run(bare_aiohttp(url, 2, 1))  # warm the server up (imports, first connection)
+        run_loop(bare_aiohttp(url, 2, 1))  # warm the server up (imports, first connection)
         head = (
             f"{'C':>5} {'floor s':>8} {'aiohttp s':>10} {'httpx s':>8} {'harness s':>10} "
             f"{'harness/floor':>14} {'harness/aiohttp':>16}"
@@ -286,15 +288,15 @@ def main(argv: list[str] | None = None) -> int:
         print(head)
         for c in levels:
             floor = math.ceil(n / c) * lat / 1000.0
-            t_aio, bad_a = asyncio.run(bare_aiohttp(url, n, c))
-            t_hx, bad_h = asyncio.run(bare_httpx(url, n, c))
-            t_h, bad_r = asyncio.run(harness_run(url, n, c))
+            t_aio, bad_a = run_loop(bare_aiohttp(url, n, c))
+            t_hx, bad_h = run_loop(bare_httpx(url, n, c))
+            t_h, bad_r = run_loop(harness_run(url, n, c))
             line = (
                 f"{c:>5} {floor:>8.2f} {t_aio:>10.2f} {t_hx:>8.2f} {t_h:>10.2f} "
                 f"{t_h / floor:>14.3f} {t_h / t_aio:>16.3f}"
             )
             if args.stock_httpx:
-                t_s, _ = asyncio.run(harness_run(url, n, c, stock=True))
+                t_s, _ = run_loop(harness_run(url, n, c, stock=True))
                 line += f" {t_s:>8.2f} {t_s / floor:>12.3f}"
             if bad_a or bad_h or bad_r:
                 line += f"   (non-200 / failed: aiohttp {bad_a}, httpx {bad_h}, harness {bad_r})"

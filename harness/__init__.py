@@ -34,7 +34,30 @@ _EXPORTS: dict[str, str] = {
     "run_jobs": "harness.engine.runner",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "RESULT_COLUMNS",
+    "Case",
+    "CheckContext",
+    "CheckFailure",
+    "CheckSpec",
+    "Exchange",
+    "HarnessError",
+    "Job",
+    "SimConfig",
+    "SimServer",
+    "SuiteError",
+    "Target",
+    "UsageError",
+    "evaluate",
+    "expand",
+    "load_catalogue",
+    "load_suite",
+    "load_suites",
+    "read_results",
+    "register_check",
+    "run_jobs",
+]
+assert set(__all__) == set(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# Importing the modules registers the built-in checks.
+from harness.checks import builtin as _builtin  # noqa: F401
+from harness.checks import param_range as _param_range  # noqa: F401
+from harness.checks import repeats as _repeats  # noqa: F401
 from harness.checks.base import (
     CHECKS,
     CheckContext,
@@ -10,11 +14,6 @@ from harness.checks.base import (
     run_check,
     validate_check_args,
 )
-
-# Importing the modules registers the built-in checks.
-from harness.checks import builtin as _builtin  # noqa: E402,F401
-from harness.checks import param_range as _param_range  # noqa: E402,F401
-from harness.checks import repeats as _repeats  # noqa: E402,F401
 
 __all__ = [
     "CHECKS",

@@ -7,7 +7,7 @@ produce identical rows for identical exchanges.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from harness.checks.base import CheckContext, run_check
@@ -82,7 +82,7 @@ def evaluate(
             failure = run_check(spec.name, ctx, exchange, spec.args)
         except CheckFailure as exc:  # pragma: no cover - run_check catches these
             failure = exc
-        except Exception as exc:  # a check that crashes is reported, not fatal to the run
+        except Exception as exc:  # noqa: BLE001 - a crashing check is reported, not fatal
             failure = CheckFailure(
                 f"check crashed: {type(exc).__name__}: {exc}", check=spec.name
             )
@@ -127,7 +127,7 @@ def evaluate(
         "checks": names,
         "job_id": job.id,
         "tags": list(job.case.tags),
-        "started_at": started_at or datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+        "started_at": started_at or datetime.now(UTC).isoformat(timespec="milliseconds"),
         "request_sent": exchange.request_body,
         "response_excerpt": exchange.text[:EXCERPT_CHARS],
         "reproduce": curl_command(

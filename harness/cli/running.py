@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import MissingCredentialError, UsageError
+from harness.core.loop import run as run_loop
 from harness.core.models import Job, Target
 
 SIM_KEY = "sim-key"
@@ -31,7 +31,7 @@ def simulated(targets: Sequence[Target], latency_ms: float) -> Iterator[list[Tar
             if provider.name not in servers:
                 cfg = SimConfig(
                     dialect=provider.dialect,
-                    models=list(provider.models),
+                    models=tuple(provider.models),
                     latency_ms=latency_ms,
                     jitter_ms=latency_ms / 4,
                 )
@@ -116,7 +116,7 @@ def execute_run(
         run_dir = create_run_dir(Path(out))
         meta: dict[str, Any] = {
             "run_id": run_dir.name,
-            "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "suites": [str(s.path) for s in suites],
             "targets": [t.name for t in targets],
             "mode": "live",
@@ -130,7 +130,7 @@ def execute_run(
         bar = _Progress(len(jobs)) if progress else None
         status = "failed"
         try:
-            rows = asyncio.run(
+            rows = run_loop(
                 run_jobs(
                     jobs,
                     run_id=run_dir.name,
@@ -153,7 +153,7 @@ def execute_run(
                 bar.close()
             writer.close()
             meta["status"] = status
-            meta["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             write_meta(run_dir, meta)
 
     summaries = summarize(rows)
@@ -179,9 +179,8 @@ class _Progress:
     """A rich progress bar on stderr, advanced once per result row."""
 
     def __init__(self, total: int) -> None:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
         from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
         self._progress = Progress(
             "[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),

@@ -146,7 +146,7 @@ def _collect(raw: dict[str, tuple[str, dict[str, Any]]], data: Any, source: str)
             raise ProviderConfigError(f"{source}: provider {name!r} must be a mapping")
         unknown = set(spec) - _PROVIDER_KEYS
         if unknown:
-            key = sorted(unknown)[0]
+            key = min(unknown)
             raise ProviderConfigError(
                 f"{source}: provider {name!r}: unknown key {key!r}{_hint(key, _PROVIDER_KEYS)}"
             )
@@ -217,12 +217,12 @@ def _num(value: Any, where: str) -> float | None:
 def _model(model_id: str, spec: dict[str, Any], where: str) -> ModelInfo:
     unknown = set(spec) - _MODEL_KEYS
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         raise ProviderConfigError(f"{where}: unknown key {key!r}{_hint(key, _MODEL_KEYS)}")
     pspec = spec.get("price") or {}
     unknown = set(pspec) - _PRICE_KEYS
     if unknown:
-        key = sorted(unknown)[0]
+        key = min(unknown)
         raise ProviderConfigError(f"{where} price: unknown key {key!r}{_hint(key, _PRICE_KEYS)}")
     per_call = {str(k): float(_num(v, f"{where} per_call {k}") or 0.0) for k, v in (pspec.get("per_call") or {}).items()}
     price = Price(

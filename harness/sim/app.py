@@ -1,9 +1,9 @@
 """The aiohttp application: routes, auth, latency, faults, and the chat handler.
 
 Routes (under /v1): ``POST /chat/completions``, ``GET /models``; anything else is a 404 in the
-dialect's envelope. Order of events for a chat request: count it, sleep the latency, check the
-API key (401), maybe inject a fault, parse JSON (400), validate (422 / 400 / 404), generate,
-answer (JSON or SSE). API keys never appear in any answer or log line in full.
+dialect's envelope. Order of events for a chat request: count it, set its deadline (arrival +
+latency), check the API key (401), maybe inject a fault, parse JSON (400), validate (422 / 400 /
+404), generate, wait for the deadline, answer (JSON or SSE). API keys never appear in any answer or log line in full.
 """
 
 from __future__ import annotations
@@ -70,6 +70,18 @@ class SimState:
 STATE = web.AppKey("sim_state", SimState)
 RID = web.RequestKey("sim_request_id", str)
 T0 = web.RequestKey("sim_t0", float)
+DEADLINE = web.RequestKey("sim_deadline", float)
+
+
+async def wait_deadline(request: web.Request) -> None:
+    """Sleep until the request's latency has elapsed since it arrived.
+
+    The latency is measured from arrival, like a real provider's: the work of answering
+    happens inside it, so a burst of requests does not add its processing time on top.
+    """
+    remaining = request[DEADLINE] - time.monotonic()
+    if remaining > 0:
+        await asyncio.sleep(remaining)
 
 
 @web.middleware
@@ -79,14 +91,13 @@ async def frame(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[T0] = time.monotonic()
     state.stats.request(request.path, request.headers.get(KEY_HEADER))
     rid = request[RID] = request_id(state.cfg.dialect)
-    delay = state.delay_s(request)
-    if delay:
-        await asyncio.sleep(delay)
+    request[DEADLINE] = request[T0] + state.delay_s(request)
     try:
         resp = await handler(request)
     except env.SimHTTPError as err:
         resp = err.response()
     if not resp.prepared:
+        await wait_deadline(request)
         for name, value in id_headers(state.cfg.dialect, rid).items():
             resp.headers.setdefault(name, value)
     state.stats.status(resp.status)
@@ -157,6 +168,7 @@ async def _stream(
         {"Content-Type": "text/event-stream; charset=utf-8", "Cache-Control": "no-cache"}
     )
     resp = web.StreamResponse(status=200, headers=headers)
+    await wait_deadline(request)
     await resp.prepare(request)
     rng = random.Random(ids.id)
     compact = (",", ":")

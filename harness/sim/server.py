@@ -17,6 +17,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from harness.core.loop import new_event_loop
+from harness.core.loop import run as run_loop
 from harness.sim.app import SimState, build_app
 from harness.sim.config import SimConfig
 from harness.sim.stats import SimStats, StatsSnapshot
@@ -96,7 +98,7 @@ class SimServer:
         failure: list[BaseException] = []
 
         def run() -> None:
-            loop = asyncio.new_event_loop()
+            loop = new_event_loop()
             self._loop = loop
             asyncio.set_event_loop(loop)
             try:
@@ -151,7 +153,7 @@ class SimServer:
                 await self.stop_async()
 
         try:
-            asyncio.run(main())
+            run_loop(main())
         except KeyboardInterrupt:
             pass
 

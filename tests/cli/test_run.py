@@ -40,7 +40,7 @@ def test_bundled_suites_pass_on_both_targets_and_no_secret_is_written(
     forced = [r for r in rows if r["case"] == "required_forces_call"]
     assert {r["request_sent"]["tool_choice"] for r in forced} == {"any", "required"}
     # cost present and computed from the price book
-    basic = [r for r in rows if r["case"] == "haiku" and r["dialect"] == "mistral"][0]
+    basic = next(r for r in rows if r["case"] == "haiku" and r["dialect"] == "mistral")
     assert basic["cost_usd"] == pytest.approx(
         basic["prompt_tokens"] * 1.5e-6 + basic["completion_tokens"] * 7.5e-6)
     meta = json.loads((run_dir / "run.json").read_text())
@@ -61,7 +61,7 @@ def test_summary_table_is_printed(tmp_path: Path, providers_file: Path,
     out = capsys.readouterr().out
     assert code == 0
     lines = out.splitlines()
-    header = [line for line in lines if line.startswith("target")][0]
+    header = next(line for line in lines if line.startswith("target"))
     assert header.split() == ["target", "cases", "jobs", "passed", "failed", "errors", "p50",
                               "ms", "p95", "ms", "tokens", "in", "tokens", "out", "cost", "USD"]
     assert lines[-1].startswith("PASS: 5/5 jobs passed; run folder ")

@@ -497,8 +497,8 @@ BROKEN = [
             matrix:
               auth: [none, bogus]
         """,
-        "broken.yaml: line 6: case 'a' matrix.auth[1] must be one of 'key', 'invalid', 'none', "
-        "got string 'bogus'",
+        ("broken.yaml: line 6: case 'a' matrix.auth[1] must be one of 'key', 'invalid', 'none', "
+        "got string 'bogus'"),
     ),
     (
         "unknown_check",
