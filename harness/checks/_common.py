@@ -185,3 +185,27 @@ def schema_errors(
         message = err.message if len(err.message) <= 300 else err.message[:299] + "…"
         out.append(f"{err.json_path}: {message}")
     return out, len(errors)
+
+
+def require_schema(schema: Any, data: Any, *, bad_schema: str, mismatch: str, key: str) -> None:
+    """Fail unless `data` validates against `schema`.
+
+    `bad_schema` / `mismatch` start the failure titles when the schema itself is invalid / when
+    the data does not match it; `key` names `data` in `received`.
+    """
+    try:
+        validator = cached_validator(schema)
+    except SchemaError as exc:
+        raise CheckFailure(
+            f"{bad_schema}: {exc.message}",
+            expected="a valid JSON Schema",
+            received=schema,
+        ) from None
+    errors, total = schema_errors(validator, data)
+    if errors:
+        more = f" (+{total - 1} more)" if total > 1 else ""
+        raise CheckFailure(
+            f"{mismatch}: {errors[0]}{more}",
+            expected=schema,
+            received={key: data, "errors": errors},
+        )

@@ -18,14 +18,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
-
 from harness.checks._common import (
-    cached_validator,
     is_flag,
     reject_unknown_keys,
+    require_schema,
     require_success,
-    schema_errors,
     schema_from_args,
 )
 from harness.checks.base import CheckContext, register_check
@@ -96,22 +93,9 @@ def json_output(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
             received=content[:500],
         )
     if isinstance(schema, (Mapping, bool)):
-        try:
-            validator = cached_validator(schema)
-        except SchemaError as exc:
-            raise CheckFailure(
-                f"{label} is not a valid JSON Schema: {exc.message}",
-                expected="a valid JSON Schema",
-                received=schema,
-            ) from None
-        errors, total = schema_errors(validator, data)
-        if errors:
-            more = f" (+{total - 1} more)" if total > 1 else ""
-            raise CheckFailure(
-                f"JSON content does not match {label}: {errors[0]}{more}",
-                expected=schema,
-                received={"content": data, "errors": errors},
-            )
-
+        require_schema(
+            schema, data, bad_schema=f"{label} is not a valid JSON Schema", mismatch=f"JSON content does not match {label}",
+            key="content",
+        )
 
 json_output.validate_args = _validate  # type: ignore[attr-defined]

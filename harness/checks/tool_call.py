@@ -24,14 +24,11 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from jsonschema.exceptions import SchemaError
-
 from harness.checks._common import (
-    cached_validator,
     is_flag,
     reject_unknown_keys,
+    require_schema,
     require_success,
-    schema_errors,
 )
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
@@ -106,22 +103,13 @@ def _parse_and_validate(calls: list[ToolCall], tools: dict[str, Any]) -> list[An
             ) from None
         schema = tools[call.name]
         if isinstance(schema, (Mapping, bool)):
-            try:
-                validator = cached_validator(schema)
-            except SchemaError as exc:
-                raise CheckFailure(
-                    f"tool {call.name!r} declares an invalid parameters schema: {exc.message}",
-                    expected="a valid JSON Schema",
-                    received=schema,
-                ) from None
-            errors, total = schema_errors(validator, args)
-            if errors:
-                more = f" (+{total - 1} more)" if total > 1 else ""
-                raise CheckFailure(
-                    f"call {i} ({call.name}) arguments break the tool schema: {errors[0]}{more}",
-                    expected=schema,
-                    received={"arguments": args, "errors": errors},
-                )
+            require_schema(
+                schema,
+                args,
+                bad_schema=f"tool {call.name!r} declares an invalid parameters schema",
+                mismatch=f"call {i} ({call.name}) arguments break the tool schema",
+                key="arguments",
+            )
         parsed.append(args)
     return parsed
 
