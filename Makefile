@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TARGETS := --target mistral/mistral-medium-3.5 --target empiriolabs/mistral-medium-3-1
 
-.PHONY: install run test bench lint clean
+.PHONY: install browser run test bench lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,22 @@ install: $(STAMP)
 run: install
 	$(PY) -m harness run suites/ $(TARGETS) --simulate --out reports
 
-test: install
+# The report's browser test (tests/report/test_html_browser.py) drives Debian's Chromium over the
+# DevTools protocol. Installed once, when missing, with apt-get (root); without apt or root the
+# test is skipped and says why.
+browser:
+	@if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then \
+	  :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing chromium (Debian package) for the browser test"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    chromium chromium-driver >/dev/null) \
+	  || echo "note: could not install chromium: the browser test will be skipped"; \
+	else \
+	  echo "note: chromium is missing and apt-get (as root) is not available: the browser test will be skipped"; \
+	fi
+
+test: install browser
 	$(PY) -m pytest -n 2
 
 bench: install

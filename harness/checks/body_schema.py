@@ -85,6 +85,13 @@ def body_schema(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
         validator = cached_validator(schema)
         label = f"file {args['file']}" if "file" in args else "the given schema"
     body = exchange.json
+    if body is None and exchange.stream is not None:
+        raise CheckFailure(
+            "body_schema validates a JSON body, and this answer was an event stream; "
+            "check its grammar with `stream` and its content with the other checks",
+            expected="a JSON body",
+            received="text/event-stream",
+        )
     if body is None:
         raise CheckFailure(
             f"body is not JSON (HTTP {exchange.status_code})",

@@ -12,6 +12,7 @@ contains, not_contains, regex, equals
 tool_call, no_tool_call
                 tool_call.py       tool calls against the declared tools
 json_output     json_output.py     reply text is JSON (valid for the requested schema)
+stream, ttft_ms stream.py          SSE stream well-formed / terminated; time to first token
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from harness.checks import (  # noqa: F401
     json_output,
     latency,
     status,
+    stream,
     tool_call,
     usage,
 )
@@ -44,4 +46,6 @@ BUILTIN_CHECKS = (
     "tool_call",
     "no_tool_call",
     "json_output",
+    "stream",
+    "ttft_ms",
 )

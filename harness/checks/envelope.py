@@ -3,7 +3,8 @@
     - error_envelope:                      # any known envelope of the target's dialect
     - error_envelope: mistral              # any known envelope of this dialect
     - error_envelope:
-        dialect: mistral                   # default: the target's dialect
+        dialect: mistral                   # default: the endpoint's (messages: anthropic,
+                                           # responses: openai), else the target's dialect
         class: validation                  # auth payment permission not_found validation
                                            # context_length rate_limit quota overloaded server
         code: "3051"                       # compared as text: 3051 matches "3051"
@@ -88,10 +89,21 @@ def _validate(args: Any) -> None:
             raise ValueError(f"error_envelope: code must be a string or an integer, got {code!r}")
 
 
+def _endpoint_dialect(ctx: CheckContext) -> str:
+    """The envelope dialect to expect by default: the endpoint's format decides (messages
+    answers Anthropic's envelope, responses OpenAI's), else the target's dialect."""
+    endpoint = ctx.request.get("endpoint", "chat")
+    if endpoint == "messages":
+        return "anthropic"
+    if endpoint == "responses":
+        return "openai"
+    return ctx.target.dialect
+
+
 @register_check("error_envelope")
 def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
     opts = _options(args)
-    dialect = opts.get("dialect") or ctx.target.dialect
+    dialect = opts.get("dialect") or _endpoint_dialect(ctx)
     info = classify_error(exchange.status_code, exchange.body, exchange.response_headers)
     ctx.extra["error_variant"] = info.shape
     ctx.extra["error_class"] = info.error_class

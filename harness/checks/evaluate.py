@@ -11,12 +11,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from harness.checks.base import CheckContext, run_check
+from harness.checks.stream import IMPLICIT_ARGS, content_offsets, first_token_ms, stream_of
 from harness.core.errors import CheckFailure
-from harness.core.models import CheckSpec, Exchange, FailureInfo, Job
+from harness.core.models import CheckSpec, Exchange, FailureInfo, Job, Normalized, Usage
 from harness.providers.pricing import compute_cost
-from harness.wire.dialects import curl_command
+from harness.wire.dialects import curl_command, request_notes
 from harness.wire.errors import classify_error
 from harness.wire.normalize import normalize
+from harness.wire.streams import StreamResult, classify_stream, looks_html
 
 EXCERPT_CHARS = 2000
 # A case that names none of these gets an implicit `status: 2xx`: a success is the contract.
@@ -53,19 +55,32 @@ def evaluate(
     run_id: str,
     mode: str,
     started_at: str | None = None,
+    prior_cost: float | None = 0.0,
 ) -> dict[str, Any]:
-    """Judge one exchange against its job's checks and return the flat result row."""
+    """Judge one exchange against its job's checks and return the flat result row.
+
+    `prior_cost`: cost of the earlier turns of a tool loop (see `evaluate_turns`), added to
+    this turn's, so `cost_usd` (row and check) is the loop's; None = an earlier cost unknown.
+    """
     target = job.target
     endpoint = job.case.endpoint
     status = exchange.status_code
     normalized = None
-    if status is not None and 200 <= status < 300 and exchange.json is not None:
-        normalized = normalize(endpoint, target.dialect, exchange.json)
-    error_class, error_message = response_error_class(exchange)
-    if error_class is None and normalized is None:
-        error_class, error_message = "malformed_body", "not a recognisable success body"
+    stream = stream_of(exchange, str(job.request.get("endpoint") or endpoint))
+    if stream is not None:
+        normalized, error_class, error_message = judge_stream(job, exchange, stream)
+    else:
+        if status is not None and 200 <= status < 300 and exchange.json is not None:
+            normalized = normalize(endpoint, target.dialect, exchange.json)
+        error_class, error_message = response_error_class(exchange)
+        if error_class is None and normalized is None:
+            error_class, error_message = "malformed_body", "not a recognisable success body"
     usage = normalized.usage if normalized else None
     cost, cost_note = compute_cost(target.model, usage, job.request)
+    if prior_cost is None:
+        cost, cost_note = None, "the cost of an earlier turn is unknown"
+    elif cost is not None:
+        cost += prior_cost
     ctx = CheckContext(
         job=job,
         normalized=normalized,
@@ -76,7 +91,7 @@ def evaluate(
     )
     failures: list[FailureInfo] = []
     names: list[str] = []
-    for spec in implicit_checks(job):
+    for spec in with_stream_check(implicit_checks(job), stream):
         names.append(spec.name)
         try:
             failure = run_check(spec.name, ctx, exchange, spec.args)
@@ -115,7 +130,7 @@ def evaluate(
         "error_class": error_class,
         "error_message": error_message,
         "latency_ms": round(latency, 3) if latency is not None else None,
-        "ttft_ms": round(exchange.ttfb_ms, 3) if exchange.ttfb_ms is not None else None,
+        **timing_columns(exchange, stream, usage),
         "prompt_tokens": usage.prompt_tokens if usage else None,
         "completion_tokens": usage.completion_tokens if usage else None,
         "total_tokens": usage.total_tokens if usage else None,
@@ -137,7 +152,99 @@ def evaluate(
             exchange.request_body,
             target.provider.api_key_env,
         ),
+        "turns": 1,
+        "turn_latencies_ms": [round(latency, 3)] if latency is not None else [],
+        "request_notes": (
+            [] if job.case.raw else request_notes(job.request, job.request.get("endpoint", "chat"))
+        ),
     }
+
+
+# -- streams -----------------------------------------------------------------------------------
+
+
+def with_stream_check(specs: list[CheckSpec], stream: StreamResult | None) -> list[CheckSpec]:
+    """A 2xx answer to a stream request gets an implicit `stream` check (well-formed events
+    and a terminator) unless the case names one: a broken stream never passes silently."""
+    if stream is None or any(s.name == "stream" for s in specs):
+        return specs
+    return [*specs, CheckSpec(name="stream", args=dict(IMPLICIT_ARGS))]
+
+
+def judge_stream(
+    job: Job, exchange: Exchange, stream: StreamResult
+) -> tuple[Normalized | None, str | None, str | None]:
+    """(normalized, error_class, error_message) of a 2xx answer to a stream request.
+
+    Error classes, most specific first: html_error (an HTML page instead of / inside the
+    events), stream_error (an error event, or an error inside a chunk), stream_malformed (data
+    that is not JSON, lines that are not SSE, or a single JSON body where a stream was asked
+    for), stream_cut (the connection broke or the body ended before the terminator), timeout
+    (the stream stalled), malformed_body (events, but nothing of the endpoint's format).
+    """
+    endpoint = str(job.request.get("endpoint") or job.case.endpoint)
+    dialect = job.target.dialect
+    stats = stream.stats
+    body = stream.body
+    normalized = normalize(endpoint, dialect, body) if body is not None else None
+    ctype = exchange.response_headers.get("content-type", "")
+    if stats.events == 0:
+        if "html" in ctype or looks_html(exchange.text[:2000]):
+            excerpt = " ".join(exchange.text[:200].split())
+            where = ctype or "no content-type"
+            message = f"an HTML page ({where}) where an SSE stream was expected: {excerpt!r}"
+            return None, "html_error", message
+        if exchange.json is not None:  # the server ignored stream: true
+            return (
+                normalize(endpoint, dialect, exchange.json),
+                "stream_malformed",
+                f"asked for a stream, got a single JSON body (content-type {ctype or 'none'})",
+            )
+    problem = classify_stream(stats)
+    if problem is not None and problem[0] != "stream_cut":
+        return normalized, problem[0], problem[1]
+    if exchange.error_class:  # set by the engine: stream_cut / timeout mid-stream
+        return normalized, exchange.error_class, exchange.error_message
+    if problem is not None:
+        return normalized, problem[0], problem[1]
+    if normalized is None:
+        return None, "malformed_body", f"no recognisable {endpoint} events in the stream"
+    return normalized, None, None
+
+
+def timing_columns(
+    exchange: Exchange, stream: StreamResult | None, usage: Usage | None
+) -> dict[str, Any]:
+    """ttft_ms (first token of a stream, else first byte), ttfb_ms, itl_ms, tokens_per_s,
+    stream_events."""
+    ttfb = exchange.ttfb_ms
+    if stream is None:
+        return {
+            "ttft_ms": _ms(ttfb),
+            "ttfb_ms": _ms(ttfb),
+            "itl_ms": None,
+            "tokens_per_s": None,
+            "stream_events": None,
+        }
+    offsets = content_offsets(exchange, stream)
+    itl = (offsets[-1] - offsets[0]) / (len(offsets) - 1) * 1000.0 if len(offsets) > 1 else None
+    rate = None
+    completion = usage.completion_tokens if usage else None
+    latency = exchange.latency_ms
+    if completion and offsets and latency is not None:
+        span = latency / 1000.0 - offsets[0]
+        rate = round(completion / span, 2) if span > 0 else None
+    return {
+        "ttft_ms": _ms(first_token_ms(exchange, stream)),
+        "ttfb_ms": _ms(ttfb),
+        "itl_ms": _ms(itl),
+        "tokens_per_s": rate,
+        "stream_events": stream.stats.events,
+    }
+
+
+def _ms(value: float | None) -> float | None:
+    return round(value, 3) if value is not None else None
 
 
 def _jsonable(value: Any) -> Any:
@@ -146,3 +253,59 @@ def _jsonable(value: Any) -> Any:
         return value
     except (TypeError, ValueError):
         return repr(value)
+
+
+def evaluate_turns(
+    turns: list[tuple[Job, Exchange]],
+    *,
+    run_id: str,
+    mode: str,
+    started_at: str | None = None,
+    loop_failure: FailureInfo | None = None,
+) -> dict[str, Any]:
+    """The row of a multi-turn case (a tool loop): one Exchange per turn, in order.
+
+    `expect` runs on the final turn; `expect_each_turn` on every turn, its failures titled
+    "turn N: ..." and carrying `turn: N`. latency_ms, tokens and cost are sums over the turns
+    (unknown when a turn's is unknown); `cost_usd` checks in `expect` see the loop's total.
+    attempts is the most any turn needed. `loop_failure` (the loop did not finish, or called
+    an unscripted tool) is the first failure listed.
+    """
+    import dataclasses
+
+    case = turns[0][0].case
+    each = case.expect_each_turn
+    implicit_status = not any(s.name in _STATUS_AWARE for s in each)
+    turn_rows = []
+    failures: list[dict[str, Any]] = []
+    for n, (job, exchange) in enumerate(turns, start=1):
+        each_job = dataclasses.replace(job, case=dataclasses.replace(case, expect=list(each)))
+        turn = evaluate(each_job, exchange, run_id=run_id, mode=mode, started_at=started_at)
+        turn_rows.append(turn)
+        for failure in turn["failures"]:
+            if implicit_status and failure["check"] == "status":
+                continue  # a failed final status is reported once, by `expect`
+            failures.append({**failure, "title": f"turn {n}: {failure['title']}", "turn": n})
+    prior = [r["cost_usd"] for r in turn_rows[:-1]]
+    prior_cost = None if any(c is None for c in prior) else sum(prior)
+    final_job, final_exchange = turns[-1]
+    row = evaluate(
+        final_job, final_exchange, run_id=run_id, mode=mode, started_at=started_at,
+        prior_cost=prior_cost,
+    )
+    if loop_failure is not None:
+        failures.insert(0, loop_failure.to_dict())
+    row["failures"] = failures + row["failures"]
+    row["passed"] = not row["failures"]
+    row["checks"] = row["checks"] + [f"{s.name} (each turn)" for s in each]
+    if case.tool_loop:
+        row["checks"].append("tool_loop")
+    latencies = [r["latency_ms"] for r in turn_rows]
+    row["turns"] = len(turns)
+    row["turn_latencies_ms"] = latencies
+    row["latency_ms"] = None if None in latencies else round(sum(latencies), 3)
+    for key in ("prompt_tokens", "completion_tokens", "total_tokens", "cached_prompt_tokens"):
+        values = [r[key] for r in turn_rows]
+        row[key] = None if None in values else sum(values)
+    row["attempts"] = max(r["attempts"] for r in turn_rows)
+    return row

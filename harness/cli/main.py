@@ -6,10 +6,17 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from harness.cli import cmd_run, cmd_simulate, cmd_targets, cmd_validate
+from harness.cli import (
+    cmd_compare,
+    cmd_report,
+    cmd_run,
+    cmd_simulate,
+    cmd_targets,
+    cmd_validate,
+)
 from harness.core.errors import UsageError
 
-COMMANDS = (cmd_run, cmd_validate, cmd_targets, cmd_simulate)
+COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_validate, cmd_targets, cmd_simulate)
 
 
 class _Parser(argparse.ArgumentParser):

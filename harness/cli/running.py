@@ -91,7 +91,6 @@ def execute_run(
     from harness.engine.retry import RetryPolicy
     from harness.engine.runner import run_jobs
     from harness.providers.catalogue import load_catalogue
-    from harness.report.summary import failure_lines, render_markdown, render_text, summarize
     from harness.suite import expand, load_suites
     from harness.wire.dialects import prepare
 
@@ -156,23 +155,30 @@ def execute_run(
             meta["finished_at"] = datetime.now(UTC).isoformat(timespec="seconds")
             write_meta(run_dir, meta)
 
-    summaries = summarize(rows)
     failed = [r for r in rows if not r["passed"]]
-    for line in failure_lines(failed):
-        print(line)
-    print(render_text(summaries))
-    (run_dir / "summary.md").write_text(
-        f"# Run {run_dir.name}\n\n{render_markdown(summaries)}\n\n"
-        + ("## Failures\n\n" + "\n".join(f"- {x}" for x in failure_lines(failed, 200)) + "\n"
-           if failed else "All checks passed.\n"),
-        encoding="utf-8",
-    )
     meta["passed"] = len(rows) - len(failed)
     meta["failed"] = len(failed)
-    write_meta(run_dir, meta)
+    saved = write_meta(run_dir, meta)
+    print_summary(rows, run_dir, saved)
     verdict = "PASS" if not failed else "FAIL"
     print(f"{verdict}: {len(rows) - len(failed)}/{len(rows)} jobs passed; run folder {run_dir}")
     return 0 if not failed else 1
+
+
+def print_summary(rows: Sequence[dict[str, Any]], run_dir: Path, meta: dict[str, Any]) -> None:
+    """Write the reports of the run folder and print the terminal summary from the same
+    figures (harness.report: pandas, imported here only)."""
+    from harness.report.outputs import write_reports
+    from harness.report.summary import failure_lines, render_pairs_text, render_text
+
+    written = write_reports(run_dir, rows=rows, meta=meta)
+    for line in failure_lines(rows):
+        print(line)
+    print(render_text(written.report.targets))
+    if written.report.pairs:
+        print()
+        print(render_pairs_text(written.report.pairs))
+    print("reports: " + ", ".join(p.name for p in written.paths))
 
 
 class _Progress:

@@ -30,6 +30,10 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("error_message", "str", "short description of the error (no secrets)"),
     ("latency_ms", "float", "request start to last byte, last attempt"),
     ("ttft_ms", "float", "time to first token (streams); time to first byte otherwise"),
+    ("ttfb_ms", "float", "request start to the first byte of the response body"),
+    ("itl_ms", "float", "streams: mean inter-token latency (gap between content events)"),
+    ("tokens_per_s", "float", "streams: completion tokens / (last byte - first token)"),
+    ("stream_events", "int", "streams: number of SSE events received (terminator included)"),
     ("prompt_tokens", "int", "provider-reported prompt tokens"),
     ("completion_tokens", "int", "provider-reported completion tokens"),
     ("total_tokens", "int", "provider-reported total tokens"),
@@ -45,6 +49,9 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("request_sent", "json", "the body actually sent, after dialect translation"),
     ("response_excerpt", "str", "first 2,000 characters of the response body"),
     ("reproduce", "str", "curl command reproducing the request (key as an env variable)"),
+    ("turns", "int", "requests made for the case: 1, or the turns of a tool loop"),
+    ("turn_latencies_ms", "json", "latency of each turn (latency_ms is their sum)"),
+    ("request_notes", "json", "canonical fields the endpoint cannot carry: not sent, and why"),
 ]
 
 COLUMN_NAMES: list[str] = [c[0] for c in RESULT_COLUMNS]

@@ -118,6 +118,10 @@ class Case:
     description: str = ""
     loc: SourceLoc | None = None
     timeout_s: float | None = None
+    # multi-turn tool loop: {"results": {tool name: scripted result}, "max_turns": int}
+    tool_loop: dict[str, Any] | None = None
+    # checks run on every turn of the case (failures tagged with the turn number)
+    expect_each_turn: list[CheckSpec] = field(default_factory=list)
 
     @property
     def endpoint(self) -> str:
@@ -162,6 +166,15 @@ class Exchange:
     error_class: str | None = None  # transport / protocol / HTTP error class, None on success
     error_message: str | None = None  # never contains secret values
     recorded_latency_ms: float | None = None
+    # -- streams (SSE): filled only when a stream was requested and the answer was 2xx ---------
+    # every body chunk as received: (seconds since t_start, bytes); replayable as is
+    chunks: list[tuple[float, bytes]] = field(default_factory=list, repr=False)
+    t_first_token: float | None = None  # perf_counter time of the first content event
+    # arrival of each content event (text or tool-call fragment), seconds since t_start
+    content_times: list[float] = field(default_factory=list, repr=False)
+    # harness.wire.streams.StreamResult (assembled body + StreamStats); typed Any: core does
+    # not import wire
+    stream: Any = field(default=None, repr=False)
     _json_cache: Any = field(default=None, repr=False)
     _json_parsed: bool = field(default=False, repr=False)
 
@@ -187,6 +200,31 @@ class Exchange:
         if self.t_first_byte is None:
             return None
         return (self.t_first_byte - self.t_start) * 1000.0
+
+    @property
+    def ttft_ms(self) -> float | None:
+        """Time to first token (first content event of a stream); None without one."""
+        if self.t_first_token is None:
+            return None
+        return (self.t_first_token - self.t_start) * 1000.0
+
+    @property
+    def itl_ms(self) -> float | None:
+        """Mean inter-token latency: mean gap between consecutive content events (ms)."""
+        times = self.content_times
+        if len(times) < 2:
+            return None
+        return (times[-1] - times[0]) / (len(times) - 1) * 1000.0
+
+    def tokens_per_s(self, completion_tokens: int | None) -> float | None:
+        """Output tokens per second of a stream: completion tokens / (last byte - first token).
+        None when unknown (no usage, no token, or everything arrived at once)."""
+        if not completion_tokens or self.t_first_token is None or self.t_end is None:
+            return None
+        span = self.t_end - self.t_first_token
+        if span <= 0:
+            return None
+        return completion_tokens / span
 
     @property
     def text(self) -> str:

@@ -30,6 +30,7 @@ import httpx
 from harness.core.models import Exchange, Job
 from harness.engine.retry import RetryPolicy, backoff_delay
 from harness.engine.transport import make_client
+from harness.wire.streams import StreamReader, StreamResult, wants_stream
 
 __all__ = ["EvaluateFn", "PrepareFn", "execute", "run_jobs"]
 
@@ -104,10 +105,16 @@ async def execute(
     """Send one job, retrying per `policy`; the Exchange describes the LAST attempt.
 
     Timings (time.perf_counter, seconds): t_start = start of the last attempt, t_first_byte =
-    arrival of the first body chunk (of the response headers when the body is empty; for a
-    stream, the first SSE event), t_end = body fully read (or the moment the attempt failed).
+    arrival of the first body chunk (of the response headers when the body is empty), t_end =
+    body fully read (or the moment the attempt failed).
     A transport failure gives status_code None and error_class "timeout" / "connect" /
     "transport" / "decoding"; HTTP error statuses are left for checks.evaluate to classify.
+    Streams: when the body sent has `stream: true` and the answer is 2xx, each chunk is fed to
+    an incremental SSE reader as it arrives; the Exchange gets `chunks` ((offset, bytes) as
+    received), `t_first_token` (first content event), `content_times` and `stream` (the
+    assembled body + StreamStats). A transport failure after a stream's 2xx headers keeps the
+    status, the partial body and the chunks, is not retried (the broken stream is the
+    observation), and has error_class "stream_cut" ("timeout" for a stall).
     `job.case.timeout_s` overrides `timeout_s`; either applies to each phase (connect, each
     read, write, pool wait) as in httpx, not to the whole exchange.
     """
@@ -127,6 +134,7 @@ async def execute(
             timeout=timeout,
         )
     perf = time.perf_counter
+    stream_requested = wants_stream(prepared.sent)
     attempts = 0
     while True:
         attempts += 1
@@ -140,17 +148,22 @@ async def execute(
         retryable = False
         retry_after: str | None = None
         retry_after_ms: str | None = None
+        capture: _StreamCapture | None = None
         t_start = perf()
         try:
             response = await client.send(request, stream=True)
             t_headers = perf()
             status = response.status_code
             headers = dict(response.headers.items())  # keys lower-cased by httpx
+            if stream_requested and 200 <= status < 300:
+                capture = _StreamCapture(_endpoint_of(job), t_start)
             try:
                 async for chunk in response.aiter_bytes():
                     if t_first is None:
                         t_first = perf()
                     chunks.append(chunk)
+                    if capture is not None:
+                        capture.add(chunk, perf())
             finally:
                 await response.aclose()
             body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
@@ -166,12 +179,18 @@ async def execute(
             error_class, retryable = _classify_transport_error(exc)
             retryable = retryable and policy.retry_transport_errors
             detail = f"timeout {timeout:g} s" if error_class == "timeout" else ""
-            if status is not None:  # the headers came, the body did not (cut stream, ...)
+            if capture is not None:  # a 2xx stream broke mid-body: keep status and partial body
+                error_class = "timeout" if error_class == "timeout" else "stream_cut"
+                retryable = False
+                detail = capture.describe_break(status, detail)
+                body = b"".join(chunks)
+            elif status is not None:  # the headers came, the body did not (cut body, ...)
                 detail = f"after HTTP {status}, body incomplete" + (f"; {detail}" if detail else "")
                 body = b"".join(chunks)
                 status = None
             error_message = _error_message(exc, _secret_values(prepared, api_key), detail)
         if not retryable or attempts >= policy.max_attempts:
+            streamed = capture.finish() if capture is not None else None
             return Exchange(
                 method=prepared.method,
                 url=prepared.url,
@@ -186,9 +205,44 @@ async def execute(
                 attempts=attempts,
                 error_class=error_class,
                 error_message=error_message,
+                chunks=capture.chunks if capture is not None else [],
+                t_first_token=capture.t_first_token if capture is not None else None,
+                content_times=streamed.stats.content_times if streamed is not None else [],
+                stream=streamed,
             )
         delay = backoff_delay(attempts, policy, rng, retry_after, retry_after_ms=retry_after_ms)
         await sleep(delay)
+
+
+def _endpoint_of(job: Job) -> str:
+    return str(job.request.get("endpoint") or job.case.endpoint)
+
+
+class _StreamCapture:
+    """The body of a 2xx answer to a stream request, read event by event as it arrives."""
+
+    __slots__ = ("chunks", "reader", "t_first_token", "t_start")
+
+    def __init__(self, endpoint: str, t_start: float) -> None:
+        self.reader = StreamReader(endpoint)
+        self.t_start = t_start
+        self.chunks: list[tuple[float, bytes]] = []
+        self.t_first_token: float | None = None
+
+    def add(self, chunk: bytes, now: float) -> None:
+        offset = now - self.t_start
+        self.chunks.append((offset, chunk))
+        if self.reader.feed(chunk, offset) and self.t_first_token is None:
+            self.t_first_token = now
+
+    def describe_break(self, status: int | None, detail: str) -> str:
+        stats = self.reader.stats
+        what = "stalled" if detail.startswith("timeout") else "cut"
+        text = f"after HTTP {status}, stream {what} after {stats.events} event(s)"
+        return f"{text}; {detail}" if detail else text
+
+    def finish(self) -> StreamResult:
+        return self.reader.close()
 
 
 def _iso(ts: float) -> str:
@@ -253,17 +307,23 @@ async def run_jobs(
         for i in indices:  # a shared iterator: each index is taken by exactly one worker
             job = jobs[i]
             started = now()
-            exchange = await execute(
-                job,
-                http,
-                api_key=keys.get(job.target.provider.name),
-                policy=policy,
-                timeout_s=timeout_s,
-                rng=rng,
-                sleep=sleep,
-                prepare_fn=prepare,
-            )
-            row = evaluate(job, exchange, run_id=run_id, mode=mode, started_at=_iso(started))
+            call: dict[str, Any] = {
+                "api_key": keys.get(job.target.provider.name),
+                "policy": policy,
+                "timeout_s": timeout_s,
+                "rng": rng,
+                "sleep": sleep,
+                "prepare_fn": prepare,
+            }
+            if job.case.tool_loop or job.case.expect_each_turn:  # several turns: toolloop.py
+                from harness.engine.toolloop import run_tool_loop
+
+                row = await run_tool_loop(
+                    job, http, **call, run_id=run_id, mode=mode, started_at=_iso(started)
+                )
+            else:
+                exchange = await execute(job, http, **call)
+                row = evaluate(job, exchange, run_id=run_id, mode=mode, started_at=_iso(started))
             rows[i] = row
             if writer is not None:
                 writer.write(row)

@@ -173,7 +173,7 @@ class Cassette:
 def load_cassette(path: Path) -> Cassette:
     """Read a cassette (vcrpy format 1, with or without harness extras)."""
     with open(path, encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_Loader)  # noqa: S506 - a safe loader
+        data = yaml.load(fh, Loader=_Loader)
     if not isinstance(data, dict) or "interactions" not in data:
         raise ValueError(f"{path}: not a vcrpy cassette (no 'interactions')")
     meta = (data.get("metadata") or {}).get("harness") or {}

@@ -1,119 +1,232 @@
-"""Per-target summary of a run's rows: the numbers the terminal table and summary.md show.
+"""The run summary as text (terminal) and Markdown (summary.md), from `analysis.analyze`.
 
-Pure Python (no pandas) so `harness run` prints its table without the heavy import; the same
-function feeds every place the summary appears, so the numbers agree.
+The terminal table of `harness run` and the tables of summary.md, report.html and
+`harness compare` all read the same `TargetStats` / `PairStats`, so their numbers agree.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
+from harness.report import fmt
+from harness.report.analysis import PairStats, RunReport, TargetStats
 
-def percentile(values: Sequence[float], q: float) -> float | None:
-    """Linear-interpolated percentile (numpy's default 'linear' method); None when empty."""
-    if not values:
-        return None
-    xs = sorted(values)
-    if len(xs) == 1:
-        return xs[0]
-    pos = (len(xs) - 1) * q / 100.0
-    lo = math.floor(pos)
-    hi = math.ceil(pos)
-    return xs[lo] + (xs[hi] - xs[lo]) * (pos - lo)
+if TYPE_CHECKING:
+    import pandas as pd
 
+MAX_FAILURES_MD = 100
+MAX_FLAKY_MD = 50
 
-@dataclass
-class TargetSummary:
-    target: str
-    cases: int  # distinct cases
-    jobs: int
-    passed: int
-    failed: int  # failed checks on a response that arrived
-    errors: int  # transport errors / no HTTP response
-    p50_ms: float | None
-    p95_ms: float | None
-    prompt_tokens: int
-    completion_tokens: int
-    cost_usd: float
-    cost_unknown: int  # jobs whose cost is unknown
-
-    @property
-    def pass_rate(self) -> float:
-        return self.passed / self.jobs if self.jobs else 0.0
-
-
-def summarize(rows: Iterable[dict[str, Any]]) -> list[TargetSummary]:
-    by_target: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        by_target.setdefault(row["target"], []).append(row)
-    out = []
-    for target, rs in by_target.items():
-        lat = [float(r["latency_ms"]) for r in rs if r.get("latency_ms") is not None]
-        errors = sum(1 for r in rs if r.get("status_code") is None and not r.get("passed"))
-        passed = sum(1 for r in rs if r.get("passed"))
-        out.append(
-            TargetSummary(
-                target=target,
-                cases=len({(r["suite"], r["case"]) for r in rs}),
-                jobs=len(rs),
-                passed=passed,
-                failed=sum(
-                    1 for r in rs if not r.get("passed") and r.get("status_code") is not None
-                ),
-                errors=errors,
-                p50_ms=percentile(lat, 50),
-                p95_ms=percentile(lat, 95),
-                prompt_tokens=sum(int(r.get("prompt_tokens") or 0) for r in rs),
-                completion_tokens=sum(int(r.get("completion_tokens") or 0) for r in rs),
-                cost_usd=sum(float(r["cost_usd"]) for r in rs if r.get("cost_usd") is not None),
-                cost_unknown=sum(
-                    1 for r in rs if r.get("cost_usd") is None and r.get("status_code") == 200
-                ),
-            )
-        )
-    return out
-
+# -- terminal -------------------------------------------------------------------------------------
 
 HEADER = ("target", "cases", "jobs", "passed", "failed", "errors", "p50 ms", "p95 ms",
           "tokens in", "tokens out", "cost USD")
 
 
-def _cells(s: TargetSummary) -> tuple[str, ...]:
-    def ms(v: float | None) -> str:
-        return "-" if v is None else f"{v:.0f}"
-
-    cost = f"{s.cost_usd:.6f}"
-    if s.cost_unknown:
-        cost += f" (+{s.cost_unknown} unknown)"
+def _cells(s: TargetStats) -> tuple[str, ...]:
     return (s.target, str(s.cases), str(s.jobs), str(s.passed), str(s.failed), str(s.errors),
-            ms(s.p50_ms), ms(s.p95_ms), str(s.prompt_tokens), str(s.completion_tokens), cost)
+            fmt.ms(s.p50_ms), fmt.ms(s.p95_ms), str(s.prompt_tokens), str(s.completion_tokens),
+            fmt.usd_unknown(s.cost_usd, s.cost_unknown))
 
 
-def render_text(summaries: Sequence[TargetSummary]) -> str:
-    rows = [HEADER, *(_cells(s) for s in summaries)]
-    widths = [max(len(r[i]) for r in rows) for i in range(len(HEADER))]
-    lines = ["  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in rows]
-    return "\n".join(lines)
+def _table_text(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    all_rows = [tuple(header), *(tuple(r) for r in rows)]
+    widths = [max(len(r[i]) for r in all_rows) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in all_rows
+    )
 
 
-def render_markdown(summaries: Sequence[TargetSummary]) -> str:
-    lines = ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
-    lines += ["| " + " | ".join(_cells(s)) + " |" for s in summaries]
-    return "\n".join(lines)
+def render_text(summaries: Sequence[TargetStats]) -> str:
+    """The per-target table `harness run` prints."""
+    return _table_text(HEADER, [_cells(s) for s in summaries])
 
 
-def failure_lines(rows: Iterable[dict[str, Any]], limit: int = 30) -> list[str]:
-    """One line per failed check: job id, check, title."""
+PAIR_HEADER = ("A", "B", "pairs", "A only", "B only", "B-A pass", "McNemar p", "latency B/A",
+               "cost B/A")
+
+
+def render_pairs_text(pairs: Sequence[PairStats]) -> str:
+    rows = [(p.a, p.b, str(p.n), str(p.a_only), str(p.b_only),
+             fmt.diff_ci(p.diff, p.diff_low, p.diff_high), fmt.pvalue(p.p_value),
+             fmt.ratio_ci(p.latency_ratio, p.ratio_low, p.ratio_high), fmt.ratio(p.cost_ratio))
+            for p in pairs]
+    return _table_text(PAIR_HEADER, rows)
+
+
+def failure_lines(rows: Iterable[Mapping[str, Any]], limit: int = 30) -> list[str]:
+    """One line per failed check (or transport error): job id, check, title."""
     out: list[str] = []
     for r in rows:
         if r.get("passed"):
             continue
-        for f in r.get("failures") or []:
-            out.append(f"FAIL {r['job_id']}: [{f['check']}] {f['title']}")
+        failures = r.get("failures") or []
+        for f in failures:
+            out.append(f"FAIL {r.get('job_id')}: [{f.get('check')}] {f.get('title')}")
+        if not failures:
+            out.append(f"FAIL {r.get('job_id')}: [{r.get('error_class') or 'error'}] "
+                       f"{r.get('error_message') or ''}".rstrip())
     if len(out) > limit:
-        out = out[:limit] + [f"... and {len(out) - limit} more (see results.jsonl)"]
+        out = out[:limit] + [f"... and {len(out) - limit} more (see summary.md)"]
     return out
+
+
+def records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The rows of a frame as plain dicts (missing values as None), in order."""
+    plain = df.astype(object)
+    return plain.where(df.notna(), None).to_dict("records")
+
+
+def failed_records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """The failed rows of a frame as dicts (missing values as None), in file order."""
+    return records(df[~df["passed"].fillna(False).astype(bool)])
+
+
+# -- Markdown -------------------------------------------------------------------------------------
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    lines = ["| " + " | ".join(fmt.md_cell(h) for h in header) + " |",
+             "|" + "|".join("---" if i == 0 else "--:" for i in range(len(header))) + "|"]
+    lines += ["| " + " | ".join(fmt.md_cell(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+H2H_HEADER = ("target", "cases", "jobs", "pass rate [95% CI]", "failed", "errors", "p50 ms",
+              "p90 ms", "p95 ms", "p99 ms", "TTFT p50/p95 ms", "tokens/s", "mean tokens",
+              "tokens in/out", "cost/case USD", "total cost USD", "cost/passed USD")
+
+
+def head_to_head_rows(targets: Sequence[TargetStats]) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for s in targets:
+        ttft = (f"{fmt.ms(s.ttft_p50_ms)} / {fmt.ms(s.ttft_p95_ms)}"
+                if s.ttft_p50_ms is not None else fmt.DASH)
+        rows.append((
+            s.target, str(s.cases), str(s.jobs), fmt.rate_ci(s.pass_rate, s.pass_low, s.pass_high),
+            str(s.failed), str(s.errors), fmt.ms(s.p50_ms), fmt.ms(s.p90_ms), fmt.ms(s.p95_ms),
+            fmt.ms(s.p99_ms), ttft, fmt.num(s.tokens_per_s), fmt.num(s.mean_tokens),
+            f"{s.prompt_tokens} / {s.completion_tokens}", fmt.usd(s.cost_per_case),
+            fmt.usd_unknown(s.cost_usd, s.cost_unknown), fmt.usd(s.cost_per_pass),
+        ))
+    return rows
+
+
+PAIR_MD_HEADER = ("A", "B", "pairs", "A passed", "B passed", "A only", "B only",
+                  "B - A pass rate [95% CI]", "McNemar p", "latency B/A [95% CI]", "cost B/A")
+
+
+def pair_rows(pairs: Sequence[PairStats], scope: bool = False) -> list[tuple[str, ...]]:
+    rows = []
+    for p in pairs:
+        cells = (
+            p.a, p.b, str(p.n), str(p.a_passed), str(p.b_passed), str(p.a_only), str(p.b_only),
+            fmt.diff_ci(p.diff, p.diff_low, p.diff_high),
+            fmt.pvalue(p.p_value) + (" *" if p.significant else ""),
+            fmt.ratio_ci(p.latency_ratio, p.ratio_low, p.ratio_high)
+            + (f" (n={p.latency_units})" if p.latency_units else ""),
+            fmt.ratio(p.cost_ratio),
+        )
+        rows.append(((p.scope,) if scope else ()) + cells)
+    return rows
+
+
+def _failure_items(failed: Sequence[Mapping[str, Any]], limit: int) -> list[str]:
+    lines: list[str] = []
+    for r in failed[:limit]:
+        status = r.get("status_code")
+        where = f"HTTP {status}" if status is not None else (
+            f"no response ({r.get('error_class') or 'error'})")
+        lines.append(f"- {fmt.md_code(r.get('job_id') or '?')}: {where}")
+        failures = r.get("failures") or []
+        for f in failures:
+            lines.append(
+                f"  - [{fmt.md_cell(f.get('check', '?'))}] {fmt.md_cell(f.get('title', ''))}"
+                f"; expected {fmt.md_code(fmt.compact(f.get('expected')))}"
+                f", received {fmt.md_code(fmt.compact(f.get('received')))}"
+            )
+        if not failures and r.get("error_message"):
+            lines.append(f"  - {fmt.md_cell(fmt.compact(r.get('error_message')))}")
+    if len(failed) > limit:
+        lines.append(f"- ... and {len(failed) - limit} more failed jobs (report.html, "
+                     "results.parquet)")
+    return lines
+
+
+def render_markdown(report: RunReport, df: pd.DataFrame,
+                    rows: Sequence[Mapping[str, Any]] | None = None) -> str:
+    """summary.md: what a reviewer reads in a CI job summary or a pull-request comment.
+    `rows`: `records(df)` when the caller has them already."""
+    meta = report.meta
+    verdict = "PASS" if report.failed == 0 else "FAIL"
+    out = [f"# Run {report.run_id}: {verdict}, {report.passed}/{report.jobs} jobs passed", ""]
+    facts = []
+    if meta.get("status"):
+        facts.append(f"status {meta['status']}")
+    if meta.get("simulated"):
+        facts.append("simulated providers")
+    if meta.get("started_at"):
+        facts.append(f"started {meta['started_at']}")
+    if meta.get("suites"):
+        facts.append("suites " + ", ".join(str(s) for s in meta["suites"]))
+    if facts:
+        out += [fmt.md_cell("; ".join(facts)), ""]
+
+    out += ["## Head to head", "", _md_table(H2H_HEADER, head_to_head_rows(report.targets)), ""]
+    out += [("Pass rate: passed jobs / jobs with the 95% Wilson interval. Latency over jobs "
+             "with an HTTP response. Unknown costs are counted apart, never as 0."), ""]
+
+    if report.pairs:
+        out += ["## Pairwise (same case, variant and repeat)", "",
+                _md_table(PAIR_MD_HEADER, pair_rows(report.pairs)), "",
+                ("B - A: difference of pass rates with Newcombe's paired interval; McNemar: "
+                 "exact test on the discordant pairs (* p < 0.05); latency B/A: median of "
+                 "per-case latency ratios, bootstrap 95% interval."), ""]
+    variants = [p for p in report.variants if p.n >= 2]
+    if variants:
+        out += [("## Matrix variants (each against its case's first variant, same case and "
+                 "repeat)"), "",
+                _md_table(("target", *PAIR_MD_HEADER), pair_rows(variants, scope=True)), ""]
+    if len(variants) < len(report.variants):
+        out += [(f"{len(report.variants) - len(variants)} variant comparisons with a single "
+                 "pair are left out here (report.html, summary.json have them)."), ""]
+
+    checks = [(s.target, name, str(n)) for s in report.targets
+              for name, n in s.failures_by_check.items()]
+    classes = [(s.target, name, str(n)) for s in report.targets
+               for name, n in s.error_classes.items()]
+    if checks:
+        out += ["## Failures by check", "", _md_table(("target", "check", "failed jobs"), checks),
+                ""]
+    if classes:
+        out += ["## Error classes", "", _md_table(("target", "error class", "jobs"), classes), ""]
+
+    repeated = [s for s in report.targets if s.repeated_units]
+    if repeated:
+        rep_rows = [(s.target, str(s.repeated_units), str(s.flaky_units),
+                 fmt.pct(s.flaky_units / s.repeated_units), fmt.pct(s.pass_at_1),
+                 fmt.pct(s.pass_at_n)) for s in repeated]
+        out += ["## Repeats", "",
+                _md_table(("target", "repeated cases", "flaky", "flakiness", "pass@1",
+                           "pass@n"), rep_rows), "",
+                ("Flaky: passed some repeats and failed others. pass@k: Chen et al.'s unbiased "
+                 "estimator, averaged over cases run n >= 2 times (pass@n: at least one of the "
+                 "n passed)."), ""]
+    if report.flaky:
+        flaky_rows = [(f.target, f"{f.suite}::{f.case}", f.variant or fmt.DASH,
+                       f"{f.passed}/{f.n}") for f in report.flaky[:MAX_FLAKY_MD]]
+        out += ["### Flaky cases", "",
+                _md_table(("target", "case", "variant", "passed/repeats"), flaky_rows), ""]
+        if len(report.flaky) > MAX_FLAKY_MD:
+            out += [f"... and {len(report.flaky) - MAX_FLAKY_MD} more.", ""]
+
+    failed = ([r for r in rows if not r.get("passed")] if rows is not None
+              else failed_records(df))
+    if failed:
+        out += [f"## Failures ({len(failed)} jobs)", "", *_failure_items(failed, MAX_FAILURES_MD),
+                ""]
+    else:
+        out += ["All checks passed.", ""]
+    return "\n".join(out)

@@ -5,8 +5,9 @@ Defaults come from the two seed documents and from real traffic (MANIFEST.md):
 * ``mistral`` (La Plateforme, Mistral Medium 3.5): temperature 0..1.5, top_p 0..1,
   penalties -2..2, ``max_tokens >= 0`` and ``random_seed >= 0`` (the published OpenAPI spec),
   256K context.
-* ``openai`` (the EmpirioLabs OpenAI-compatible gateway serving ``mistral-medium-3-1``):
-  temperature 0..2, top_p 0..1, max_tokens 1..65536, penalties -2..2, 131K context, 40K output.
+* ``openai`` (the EmpirioLabs OpenAI-compatible gateway serving ``mistral-medium-3-1`` on
+  ``/v1/chat/completions``, ``/v1/responses`` and ``/v1/messages``, seed 000): temperature
+  0..2, top_p 0..1, max_tokens 1..65536, penalties -2..2, 131K context, 40K output, image input.
 """
 
 from __future__ import annotations
@@ -16,8 +17,22 @@ from dataclasses import dataclass, field
 
 SIM_DIALECTS = ("mistral", "openai")
 
-#: Every fault kind the simulator can inject.
-FAULT_KINDS = ("429", "500", "503", "502_html", "malformed_json", "timeout")
+#: Every fault kind the simulator can inject (see `harness.sim.faults`).
+FAULT_KINDS = (
+    "429",
+    "500",
+    "503",
+    "529",
+    "502_html",
+    "malformed_json",
+    "timeout",
+    "stream_cut",
+    "stream_bad_event",
+    "stream_html",
+    "slow_first_token",
+)
+#: The kinds that act on a stream once it has started (the request itself is served).
+STREAM_FAULT_KINDS = ("stream_cut", "stream_bad_event", "stream_html", "slow_first_token")
 
 #: Environment variable whose value is added to the accepted API keys.
 API_KEY_ENV = "HARNESS_SIM_API_KEY"
@@ -28,6 +43,8 @@ DEFAULT_API_KEY = "sim-key"
 WEB_SEARCH_TOKENS = 300
 
 # The -latest aliases are what real clients (pydantic-ai, chatlas) send, so cassettes replay.
+# Seed 004's tier table: Medium 3 is text-only, mistral-small has no vision.
+MISTRAL_TEXT_ONLY = ("mistral-medium-3", "mistral-small")
 MISTRAL_MODELS = (
     "mistral-medium-3.5",
     "mistral-medium-3",
@@ -80,7 +97,8 @@ class FaultConfig:
     The draw uses ``random.Random(seed)``, so a run of sequential requests is reproducible.
     ``kinds`` are drawn uniformly; "timeout" is not in the default set because it hangs for
     ``hang_s`` seconds. ``retry_after_s`` is sent as the Retry-After header of a 429
-    (fractions allowed, written like "0.05").
+    (fractions allowed, written like "0.05"). ``first_token_ms`` is the delay of the
+    "slow_first_token" kind when the request has no ``x-sim-first-token-ms`` header.
     """
 
     rate: float = 0.0
@@ -88,6 +106,7 @@ class FaultConfig:
     kinds: tuple[str, ...] = ("429", "500", "503", "502_html", "malformed_json")
     retry_after_s: float = 1.0
     hang_s: float = 30.0
+    first_token_ms: float = 2000.0
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.rate <= 1.0:
@@ -110,8 +129,13 @@ class SimConfig:
     max_output: int | None = None
     latency_ms: float = 0.0
     jitter_ms: float = 0.0
-    #: delay between SSE chunks of a streamed answer
+    #: delay between the content events of a streamed answer (x-sim-chunk-delay-ms overrides)
     chunk_delay_ms: float = 0.0
+    #: if set, every stream's first content event leaves this long after the request arrived
+    #: (x-sim-first-token-ms overrides); headers and preamble events may leave earlier
+    first_token_ms: float | None = None
+    #: models that refuse image input (None: the dialect's default, see MISTRAL_TEXT_ONLY)
+    text_only_models: tuple[str, ...] | None = None
     #: seeds the latency jitter
     seed: int = 0
     faults: FaultConfig = field(default_factory=FaultConfig)
@@ -136,6 +160,13 @@ class SimConfig:
             self.context_window = MISTRAL_CONTEXT if mistral else GATEWAY_CONTEXT
         if self.max_output is None:
             self.max_output = MISTRAL_MAX_OUTPUT if mistral else GATEWAY_MAX_OUTPUT
+        if self.text_only_models is None:
+            self.text_only_models = MISTRAL_TEXT_ONLY if mistral else ()
+        self.text_only_models = tuple(self.text_only_models)
+
+    def accepts_images(self, model: str) -> bool:
+        assert self.text_only_models is not None
+        return model not in self.text_only_models
 
     @property
     def default_temperature(self) -> float:

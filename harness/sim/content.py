@@ -39,6 +39,8 @@ class Text:
     content: str
     tokens: int
     finish_reason: str = "stop"
+    #: the stop sequence that ended the text, if one did
+    stop_sequence: str | None = None
 
 
 def context_names(texts: list[str], limit: int = 6) -> list[str]:
@@ -54,13 +56,17 @@ def context_names(texts: list[str], limit: int = 6) -> list[str]:
     return names[:limit]
 
 
-def compose_answer(prompt: str, rng: random.Random, context: list[str] | None = None) -> str:
-    """ "Simulated answer to: <message start>. " [+ names from earlier turns] + filler."""
+def compose_answer(
+    prompt: str, rng: random.Random, context: list[str] | None = None, note: str = ""
+) -> str:
+    """ "Simulated answer to: <message start>. " [+ what it sees, e.g. "I see 1 image (64x64
+    PNG). "] [+ names from earlier turns] + filler."""
     flat = " ".join(prompt.split())
     head = flat[:ECHO_CHARS] + ("..." if len(flat) > ECHO_CHARS else "")
     picks = rng.sample(FILLER, rng.randint(4, 6))
+    seen = f"{note} " if note else ""
     recalled = f"Earlier in this conversation: {', '.join(context)}. " if context else ""
-    return f"Simulated answer to: {head}. " + recalled + " ".join(picks)
+    return f"Simulated answer to: {head}. " + seen + recalled + " ".join(picks)
 
 
 def tool_result_answer(tool_name: str, result: str, rng: random.Random) -> str:
@@ -70,18 +76,19 @@ def tool_result_answer(tool_name: str, result: str, rng: random.Random) -> str:
     return f"According to the tool{name}, the result is: {flat}. " + rng.choice(FILLER)
 
 
-def apply_stop(text: str, stops: list[str]) -> tuple[str, bool]:
-    """Cut before the earliest stop sequence; -> (text, whether one was found)."""
-    cut = min((i for i in (text.find(s) for s in stops if s) if i >= 0), default=-1)
-    if cut < 0:
-        return text, False
-    return text[:cut], True
+def apply_stop(text: str, stops: list[str]) -> tuple[str, str | None]:
+    """Cut before the earliest stop sequence; -> (text, the stop sequence found or None)."""
+    hits = [(i, s) for s in stops if s for i in (text.find(s),) if i >= 0]
+    if not hits:
+        return text, None
+    cut, stop = min(hits, key=lambda hit: hit[0])
+    return text[:cut], stop
 
 
 def finish(text: str, stops: list[str], max_tokens: int | None, max_output: int) -> Text:
     """Apply stop sequences, then the token limit (finish_reason "length")."""
-    text, _ = apply_stop(text, stops)
+    text, stop = apply_stop(text, stops)
     limit = max_output if max_tokens is None else min(max_tokens, max_output)
     if estimate_tokens(text) > limit:
         return Text(text[: limit * 4], limit, "length")
-    return Text(text, estimate_tokens(text), "stop")
+    return Text(text, estimate_tokens(text), "stop", stop)

@@ -21,7 +21,11 @@ OPENAI_JSON = "application/json; charset=utf-8"
 
 
 class SimHTTPError(Exception):
-    """An HTTP error answer, ready to send: status, body bytes, content type, headers."""
+    """An HTTP error answer, ready to send: status, body bytes, content type, headers.
+
+    ``request_id`` is filled in by the app before `response` is called, for envelopes that
+    repeat the request id in their body (Anthropic's).
+    """
 
     def __init__(
         self,
@@ -36,10 +40,14 @@ class SimHTTPError(Exception):
         self.body = body
         self.content_type = content_type
         self.headers = dict(headers or {})
+        self.request_id = ""
+
+    def render(self) -> bytes:
+        return self.body
 
     def response(self, extra_headers: dict[str, str] | None = None) -> web.Response:
         headers = {**(extra_headers or {}), **self.headers, "Content-Type": self.content_type}
-        return web.Response(status=self.status, body=self.body, headers=headers)
+        return web.Response(status=self.status, body=self.render(), headers=headers)
 
 
 def mask_key(key: str) -> str:
@@ -120,10 +128,17 @@ def mistral_rate_limited(retry_after: str) -> SimHTTPError:
 
 
 def mistral_server_error(status: int) -> SimHTTPError:
-    """ASSUMPTION (no recording): 500/503 in the flat envelope."""
-    if status == 503:
-        return mistral_error(503, "Service unavailable", "service_unavailable", "1000")
+    """ASSUMPTION (no recording): 500/503 (and 529, an Anthropic-style overload that a proxy
+    in front of Mistral might pass on) in the flat envelope."""
+    if status in (503, 529):
+        return mistral_error(status, "Service unavailable", "service_unavailable", "1000")
     return mistral_error(500, "Internal server error", "internal_server_error", "1000")
+
+
+def mistral_image_error(message: str) -> SimHTTPError:
+    """ASSUMPTION (no recording): an unusable image, or images sent to a text-only model, as
+    a 400 in the flat envelope (seed 004 names mistral-medium-3 and mistral-small text-only)."""
+    return mistral_error(400, message, "invalid_request_error")
 
 
 # ---------------------------------------------------------------- OpenAI / gateway
@@ -246,10 +261,51 @@ def openai_rate_limited(model: Any, retry_after: str) -> SimHTTPError:
 
 
 def openai_server_error(status: int) -> SimHTTPError:
-    if status == 503:
-        return openai_error(503, "The server is overloaded or not ready yet.", "server_error")
+    """500 / 503; 529 (ASSUMPTION: the gateway passing on an upstream overload) like 503."""
+    if status in (503, 529):
+        return openai_error(status, "The server is overloaded or not ready yet.", "server_error")
     msg = "The server had an error while processing your request. Sorry about that!"
     return openai_error(500, msg, "server_error")
+
+
+def openai_unsupported_image() -> SimHTTPError:
+    """400 ``invalid_image_format`` (real message, issue threads 2024-12), param null."""
+    msg = (
+        "You uploaded an unsupported image. Please make sure your image has of one the "
+        "following formats: ['png', 'jpeg', 'gif', 'webp']."
+    )
+    return openai_error(400, msg, code="invalid_image_format")
+
+
+def openai_image_input_unsupported(model: str, param: str) -> SimHTTPError:
+    """ASSUMPTION: a model without image input refusing an image part."""
+    msg = f"Invalid content type. image_url is only supported by certain models ({model!r})."
+    return openai_error(400, msg, param=param, code="invalid_value")
+
+
+# ---------------------------------------------------------------- OpenAI Responses
+
+
+def as_responses(err: SimHTTPError) -> SimHTTPError:
+    """The same error as the Responses API prints it: 2-space indentation, no trailing
+    newline, ``application/json`` (cassettes mirascope 401 / model_not_found)."""
+    if err.content_type != OPENAI_JSON:
+        return err
+    body = json.loads(err.body)
+    text = json.dumps(body, indent=2, ensure_ascii=False)
+    return SimHTTPError(err.status, text.encode("utf-8"), content_type=JSON, headers=err.headers)
+
+
+def responses_model_not_found(model: Any) -> SimHTTPError:
+    """400 (not chat's 404) with ``param: "model"``, byte-for-byte the recorded message."""
+    msg = f"The requested model '{model}' does not exist."
+    return as_responses(openai_error(400, msg, param="model", code="model_not_found"))
+
+
+def responses_unauthorized(key: str | None) -> SimHTTPError:
+    err = as_responses(openai_unauthorized(key))
+    err.headers["www-authenticate"] = 'Bearer realm="OpenAI API"'
+    return err
 
 
 # ---------------------------------------------------------------- proxies

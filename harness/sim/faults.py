@@ -2,12 +2,18 @@
 
 Control headers (sent by tests and suites, never by real clients):
 
-* ``x-sim-fault: KIND`` forces KIND on this request (429, 500, 503, 502_html,
-  malformed_json, timeout).
+* ``x-sim-fault: KIND`` forces KIND on this request: 429, 500, 503, 529, 502_html,
+  malformed_json, timeout (answered before the body is even validated), or one of the stream
+  kinds stream_cut, stream_bad_event, stream_html, slow_first_token (the request is validated
+  and served, and the fault acts on the answer: see `harness.sim.streaming`).
 * ``x-sim-fail-first: N`` with ``x-sim-key: K``: the first N requests carrying key K fail
   (with the ``x-sim-fault`` kind, default 503); later ones succeed. Lets tests check retries.
 * Otherwise each request fails with probability ``FaultConfig.rate``, the kind drawn from
   ``FaultConfig.kinds`` by ``random.Random(FaultConfig.seed)``.
+
+Every endpoint answers a fault in its own envelope ("style"): ``mistral`` and ``openai``
+(chat), ``responses`` (OpenAI's, 2-space indented), ``anthropic`` (/v1/messages: 429
+``rate_limit_error``, 529 ``overloaded_error``, 500/503 ``api_error``).
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Mapping
 from aiohttp import web
 
 from harness.sim import envelopes as env
+from harness.sim import envelopes_anthropic as anth
 from harness.sim.config import FAULT_KINDS, FaultConfig
 
 FAULT_HEADER = "x-sim-fault"
@@ -75,33 +82,64 @@ class FaultPlan:
         return None
 
 
-def malformed_body(model: str) -> bytes:
+MALFORMED = {
+    "openai": (
+        '{"id":"0123456789abcdef0123456789abcdef","object":"chat.completion",'
+        '"created":1767220872,"model":"MODEL","choices":[{"index":0,"message":'
+        '{"role":"assistant","content":"Simul'
+    ),
+    "responses": (
+        '{\n  "id": "resp_0123456789abcdef",\n  "object": "response",\n  "created_at": '
+        '1767220872,\n  "status": "completed",\n  "model": "MODEL",\n  "output": [\n    {\n'
+        '      "type": "message",\n      "content": [\n        {\n          "type": '
+        '"output_text",\n          "text": "Simul'
+    ),
+    "anthropic": (
+        '{"model":"MODEL","id":"msg_01234567890123456789abcd","type":"message",'
+        '"role":"assistant","content":[{"type":"text","text":"Simul'
+    ),
+}
+
+
+def malformed_body(model: str, style: str = "openai") -> bytes:
     """A success body cut off mid-string: valid JSON prefix, invalid as a whole."""
-    return (
-        '{"id":"0123456789abcdef0123456789abcdef","object":"chat.completion","created":1767220872,'
-        f'"model":"{model}","choices":[{{"index":0,"message":{{"role":"assistant","content":"Simul'
-    ).encode()
+    template = MALFORMED.get(style, MALFORMED["openai"])
+    return template.replace("MODEL", model).encode()
 
 
-async def fault_response(kind: str, dialect: str, cfg: FaultConfig, model: str) -> web.Response:
-    """The answer for a fault kind, in the dialect's envelope where one applies."""
+def _error(kind: str, style: str, cfg: FaultConfig, model: str) -> env.SimHTTPError:
     retry_after = format_seconds(cfg.retry_after_s)
-    mistral = dialect == "mistral"
+    if kind == "502_html":
+        return env.html_error(502, "Bad Gateway")
+    if style == "anthropic":
+        if kind == "429":
+            return anth.rate_limited(retry_after)
+        return anth.server_error(int(kind))
+    if style == "mistral":
+        if kind == "429":
+            return env.mistral_rate_limited(retry_after)
+        return env.mistral_server_error(int(kind))
     if kind == "429":
-        err = (
-            env.mistral_rate_limited(retry_after)
-            if mistral
-            else env.openai_rate_limited(model, retry_after)
-        )
-    elif kind in ("500", "503"):
-        err = env.mistral_server_error(int(kind)) if mistral else env.openai_server_error(int(kind))
-    elif kind == "502_html":
-        err = env.html_error(502, "Bad Gateway")
-    elif kind == "malformed_json":
+        err = env.openai_rate_limited(model, retry_after)
+    else:
+        err = env.openai_server_error(int(kind))
+    return env.as_responses(err) if style == "responses" else err
+
+
+async def fault_response(
+    kind: str, style: str, cfg: FaultConfig, model: str, request_id: str = ""
+) -> web.Response:
+    """The answer for a non-stream fault kind, in the style's envelope where one applies."""
+    if kind == "malformed_json":
         return web.Response(
-            status=200, body=malformed_body(model), headers={"Content-Type": "application/json"}
+            status=200,
+            body=malformed_body(model, style),
+            headers={"Content-Type": "application/json"},
         )
-    else:  # timeout: hang longer than the client should wait, then a proxy's 504
+    if kind == "timeout":  # hang longer than the client should wait, then a proxy's 504
         await asyncio.sleep(cfg.hang_s)
         err = env.html_error(504, "Gateway Time-out")
+    else:
+        err = _error(kind, style, cfg, model)
+    err.request_id = request_id
     return err.response()

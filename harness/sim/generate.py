@@ -25,6 +25,7 @@ from harness.sim.content import (
     finish,
     tool_result_answer,
 )
+from harness.sim.images import seen_note
 from harness.sim.request import ChatRequest, content_text, estimate_tokens, last_user_text
 from harness.sim.request import prompt_tokens as count_prompt
 from harness.sim.schema_gen import generate_instance
@@ -46,6 +47,7 @@ class ChoiceOut:
     tool_calls: list[ToolCallOut] = field(default_factory=list)
     finish_reason: str = "stop"
     tokens: int = 0
+    stop_sequence: str | None = None
 
 
 @dataclass
@@ -149,7 +151,7 @@ class Generator:
         if fmt == "json_object":
             answer = " ".join(compose_answer(message, rng).split()[:24])
             return _dump({"answer": answer}, req.dialect)
-        return compose_answer(message, rng, context_names(earlier))
+        return compose_answer(message, rng, context_names(earlier), _last_user_note(req))
 
     def _text_choice(self, req: ChatRequest, index: int, raw: str) -> ChoiceOut:
         assert self.cfg.max_output is not None
@@ -160,7 +162,7 @@ class Generator:
             q = urllib.parse.quote_plus(" ".join(words)) or "query"
             slug = urllib.parse.quote("-".join(w.lower() for w in words)) or "news"
             content += WEB_FOOTER.format(q=q, slug=slug)
-        return ChoiceOut(index, content, [], out.finish_reason, out.tokens)
+        return ChoiceOut(index, content, [], out.finish_reason, out.tokens, out.stop_sequence)
 
 
 def _dump(value: Any, dialect: str) -> str:
@@ -168,6 +170,14 @@ def _dump(value: Any, dialect: str) -> str:
     if dialect == "mistral":
         return json.dumps(value, indent=2, ensure_ascii=False)
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _last_user_note(req: ChatRequest) -> str:
+    """What the model "sees" in the last user message's images ("" without images)."""
+    for msg in reversed(req.messages):
+        if msg.get("role") == "user":
+            return seen_note(msg.get("content"))
+    return ""
 
 
 def _tool_name(messages: list[dict[str, Any]]) -> str:

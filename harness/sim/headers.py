@@ -5,12 +5,16 @@ Mistral (openllmetry cassette, 2025-09): ``mistral-correlation-id`` = ``x-kong-r
 ``x-envoy-upstream-service-time``, ``x-ratelimit-{limit,remaining}-req-10-second``,
 ``…-tokens-minute``, ``…-tokens-month`` and ``x-ratelimit-tokens-query-cost``.
 OpenAI: ``x-request-id: req_…``, ``openai-processing-ms``, ``openai-version``,
-``x-ratelimit-{limit,remaining,reset}-{requests,tokens}``.
+``x-ratelimit-{limit,remaining,reset}-{requests,tokens}`` (chat and Responses).
+Anthropic (the gateway's /v1/messages; chatlas cassettes): ``request-id: req_011C…`` and
+``anthropic-ratelimit-{requests,tokens,input-tokens,output-tokens}-{limit,remaining,reset}``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import string
 import threading
 import time
 import uuid
@@ -21,6 +25,9 @@ MISTRAL_TOKENS_MINUTE = 2_000_000
 MISTRAL_TOKENS_MONTH = 10_000_000_000
 OPENAI_REQUESTS = 15_000
 OPENAI_TOKENS = 40_000_000
+ANTHROPIC_REQUESTS = 4_000
+ANTHROPIC_TOKENS = 4_000_000
+ANTHROPIC_OUTPUT_TOKENS = 800_000
 
 
 def uuid7() -> str:
@@ -32,13 +39,21 @@ def uuid7() -> str:
     return str(uuid.UUID(int=value))
 
 
-def request_id(dialect: str) -> str:
-    return uuid7() if dialect == "mistral" else f"req_{uuid.uuid4().hex}"
+def request_id(style: str) -> str:
+    """The request id of an answer in this style (mistral, openai, responses, anthropic)."""
+    if style == "mistral":
+        return uuid7()
+    if style == "anthropic":  # req_011C + 20 base-62 characters, like real ids
+        alnum = string.ascii_letters + string.digits
+        return "req_011C" + "".join(secrets.choice(alnum) for _ in range(20))
+    return f"req_{uuid.uuid4().hex}"
 
 
-def id_headers(dialect: str, rid: str) -> dict[str, str]:
+def id_headers(style: str, rid: str) -> dict[str, str]:
     """Headers every answer carries, errors included."""
-    if dialect == "mistral":
+    if style == "anthropic":
+        return {"request-id": rid}
+    if style == "mistral":
         return {
             "mistral-correlation-id": rid,
             "x-kong-request-id": rid,
@@ -74,6 +89,8 @@ class RateCounters:
             minute = sum(t for _, t in self._minute)
             month = self._month
         ms = str(max(1, int(elapsed_ms)))
+        if dialect == "anthropic":
+            return anthropic_headers(recent, minute, ms)
         if dialect == "mistral":
             return {
                 "x-kong-upstream-latency": ms,
@@ -96,3 +113,19 @@ class RateCounters:
             "x-ratelimit-remaining-tokens": str(max(0, OPENAI_TOKENS - minute)),
             "x-ratelimit-reset-tokens": "0s",
         }
+
+
+def anthropic_headers(recent: int, minute: int, ms: str) -> dict[str, str]:
+    """``anthropic-ratelimit-*`` (limit / remaining / reset, RFC 3339) as on the real API."""
+    reset = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 1))
+    out = {"x-envoy-upstream-service-time": ms}
+    for name, limit, used in (
+        ("requests", ANTHROPIC_REQUESTS, recent),
+        ("tokens", ANTHROPIC_TOKENS, minute),
+        ("input-tokens", ANTHROPIC_TOKENS, minute),
+        ("output-tokens", ANTHROPIC_OUTPUT_TOKENS, 0),
+    ):
+        out[f"anthropic-ratelimit-{name}-limit"] = str(limit)
+        out[f"anthropic-ratelimit-{name}-remaining"] = str(max(0, limit - used))
+        out[f"anthropic-ratelimit-{name}-reset"] = reset
+    return out

@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-#: tokens charged per message on top of its text, and per image part
+from harness.sim.images import image_tokens
+
+#: tokens charged per message on top of its text (images: see `harness.sim.images`)
 PER_MESSAGE_TOKENS = 4
-IMAGE_TOKENS = 256
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class ChatRequest:
     dialect: str
     model: str
     messages: list[dict[str, Any]]
+    #: "chat", "responses" or "messages": which wire shape the answer takes
+    endpoint: str = "chat"
     temperature: float | None = None
     seed: int | None = None
     max_tokens: int | None = None
@@ -69,21 +72,13 @@ def content_text(content: Any) -> str:
     return json.dumps(content)
 
 
-def image_count(content: Any) -> int:
-    if not isinstance(content, list):
-        return 0
-    return sum(
-        1 for p in content if isinstance(p, dict) and p.get("type") in ("image_url", "input_image")
-    )
-
-
 def prompt_tokens(messages: list[dict[str, Any]], tools: list[ToolSpec]) -> int:
     """Deterministic prompt-size estimate: text/4 + 4 per message + images + tool schemas."""
     total = 0
     for msg in messages:
         content = msg.get("content")
         total += estimate_tokens(content_text(content)) + PER_MESSAGE_TOKENS
-        total += IMAGE_TOKENS * image_count(content)
+        total += image_tokens(content)
         for call in msg.get("tool_calls") or []:
             total += estimate_tokens(json.dumps(call, sort_keys=True))
     for tool in tools:

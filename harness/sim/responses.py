@@ -25,6 +25,7 @@ from typing import Any
 
 from harness.sim.generate import ChoiceOut, Generation
 from harness.sim.request import ChatRequest
+from harness.sim.streaming import Event
 
 ALNUM = string.ascii_letters + string.digits
 PADDING = string.ascii_lowercase + string.digits
@@ -233,4 +234,17 @@ def _openai_chunks(req: ChatRequest, gen: Generation, ids: Ids) -> list[dict[str
         out.append(chunk(c.index, {}, c.finish_reason))
     if req.include_usage:
         out.append({**head, "choices": [], "usage": usage(req, gen)})
+    return out
+
+
+def chat_events(req: ChatRequest, gen: Generation, ids: Ids, rng: random.Random) -> list[Event]:
+    """The streamed chat answer as SSE frames, ``data: [DONE]`` last; a chunk whose delta
+    carries text or tool calls is a content event."""
+    out = []
+    for chunk in chunks(req, gen, ids, rng):
+        delta = chunk["choices"][0]["delta"] if chunk["choices"] else {}
+        content = bool(delta.get("content")) or bool(delta.get("tool_calls"))
+        text = json.dumps(chunk, separators=(",", ":"), ensure_ascii=False)
+        out.append(Event(f"data: {text}\n\n", content))
+    out.append(Event("data: [DONE]\n\n"))
     return out

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.sim import envelopes as env
 from harness.sim.config import SimConfig
+from harness.sim.images import REASONS, ImageError, inspect_url, part_url
 from harness.sim.pydantic_style import Checker, detail
 from harness.sim.request import ChatRequest, ToolSpec, prompt_tokens
 
@@ -109,7 +110,29 @@ class _Checker(Checker):
                 continue
             required = () if role == "assistant" else ("content",)
             self.fields(msg, (*loc, role), MESSAGE_FIELDS[role], required)
+            if isinstance(msg.get("content"), list):
+                for j, part in enumerate(msg["content"]):
+                    self.image_part(part, (*loc, role, "content", j))
         return v
+
+    def image_part(self, part: Any, loc: tuple[Any, ...]) -> None:
+        """``image_url`` is a string or ``{"url", "detail"?}`` (the spec's ImageURLChunk).
+        ASSUMPTION: the loc of these details is simplified (pydantic's union locs are longer).
+        """
+        if not isinstance(part, dict) or part.get("type") != "image_url":
+            return
+        ploc = (*loc, "image_url")
+        if "image_url" not in part:
+            self.fail("missing", (*ploc, "image_url"), "Field required", part)
+            return
+        value = part["image_url"]
+        if isinstance(value, str):
+            return
+        if not self.obj(value, (*ploc, "image_url"), "ImageURL"):
+            return
+        self.fields(value, (*ploc, "image_url"), ("url", "detail"), ("url",))
+        if "url" in value:
+            self.string(value["url"], (*ploc, "image_url", "url"))
 
     def tools(self, v: Any) -> list[ToolSpec]:
         if not isinstance(v, list):
@@ -235,6 +258,7 @@ def _semantic(values: dict[str, Any], body: dict[str, Any], cfg: SimConfig) -> C
         raise env.mistral_invalid_model(model)
     tools: list[ToolSpec] = values.get("tools") or []
     messages = values["messages"]
+    _check_images(messages, model, cfg)
     prompt = prompt_tokens(messages, tools)
     if prompt > cfg.context_window:
         raise env.mistral_context_exceeded(prompt, cfg.context_window)
@@ -261,3 +285,20 @@ def _semantic(values: dict[str, Any], body: dict[str, Any], cfg: SimConfig) -> C
         response_format=rf if rf and rf.get("type", "text") != "text" else None,
         raw=body,
     )
+
+
+def _check_images(messages: list[dict[str, Any]], model: str, cfg: SimConfig) -> None:
+    """ASSUMPTION (no recording): images to a text-only model, or an undecodable data URI,
+    are 400s in the flat envelope."""
+    for msg in messages:
+        content = msg.get("content") if isinstance(msg, dict) else None
+        for part in content if isinstance(content, list) else []:
+            url = part_url(part)
+            if url is None:
+                continue
+            if not cfg.accepts_images(model):
+                raise env.mistral_image_error(f"Model {model} does not support image input")
+            try:
+                inspect_url(url)
+            except ImageError as err:
+                raise env.mistral_image_error(f"Invalid image: {REASONS[err.reason]}") from None

@@ -13,6 +13,7 @@ from typing import Any
 
 from harness.sim import envelopes as env
 from harness.sim.config import WEB_SEARCH_TOKENS, SimConfig
+from harness.sim.images import ImageError, inspect_url, part_url
 from harness.sim.request import ChatRequest, ToolSpec, prompt_tokens
 
 # Known gateway fields: the OpenAI chat fields plus the gateway's own two. name -> kind
@@ -48,6 +49,8 @@ ROLES = ["system", "assistant", "user", "function", "tool", "developer"]
 TOOL_CHOICES = ["none", "auto", "required"]
 RESPONSE_FORMATS = ["text", "json_object", "json_schema"]
 SERVICE_TIERS = ["auto", "default", "flex", "scale", "priority"]
+PART_TYPES = ["text", "image_url", "input_audio", "refusal", "audio", "file"]
+IMAGE_DETAILS = ["auto", "low", "high"]
 EXPECTED = {
     "string": "a string",
     "array": "an array",
@@ -108,6 +111,51 @@ def _check_messages(messages: list[Any]) -> None:
             raise env.openai_missing(f"{p}.content")
         if msg["role"] == "tool" and "tool_call_id" not in msg:
             raise env.openai_missing(f"{p}.tool_call_id")
+        if isinstance(msg.get("content"), list):
+            for j, part in enumerate(msg["content"]):
+                _check_part(f"{p}.content[{j}]", part)
+
+
+def _check_part(p: str, part: Any) -> None:
+    """A content part; an image is ``{"type":"image_url","image_url":{"url",...}}`` (OpenAI
+    refuses Mistral's plain-string form with invalid_type)."""
+    _check_type(p, "object", part)
+    if "type" not in part:
+        raise env.openai_missing(f"{p}.type")
+    if part["type"] not in PART_TYPES:
+        raise env.openai_invalid_value(f"{p}.type", part["type"], PART_TYPES)
+    if part["type"] != "image_url":
+        return
+    if "image_url" not in part:
+        raise env.openai_missing(f"{p}.image_url")
+    image = part["image_url"]
+    _check_type(f"{p}.image_url", "object", image)
+    if "url" not in image:
+        raise env.openai_missing(f"{p}.image_url.url")
+    _check_type(f"{p}.image_url.url", "string", image["url"])
+    if image.get("detail") is not None and image["detail"] not in IMAGE_DETAILS:
+        raise env.openai_invalid_value(f"{p}.image_url.detail", image["detail"], IMAGE_DETAILS)
+
+
+def check_images(messages: list[dict[str, Any]], model: str, cfg: SimConfig, where: str) -> None:
+    """Every image decodes (data URIs) and the model takes images; OpenAI's 400s otherwise.
+
+    ``where`` names the list in ``param`` ("messages" on chat, "input" on Responses).
+    """
+    for i, msg in enumerate(messages):
+        content = msg.get("content")
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            url = part_url(part)
+            if url is None:
+                continue
+            if not cfg.accepts_images(model):
+                raise env.openai_image_input_unsupported(model, f"{where}[{i}].content[{j}]")
+            try:
+                inspect_url(url)
+            except ImageError:
+                raise env.openai_unsupported_image() from None
 
 
 def _check_tools(tools: list[Any]) -> list[ToolSpec]:
@@ -238,6 +286,7 @@ def _semantic(
     assert cfg.models is not None and cfg.context_window is not None
     if body["model"] not in cfg.models:
         raise env.openai_model_not_found(body["model"])
+    check_images(body["messages"], body["model"], cfg, "messages")
     web_search = bool(body.get("web_search_linkup"))
     # Linkup sources are handed to the model as extra prompt text (seed doc).
     prompt = prompt_tokens(body["messages"], tools) + (WEB_SEARCH_TOKENS if web_search else 0)

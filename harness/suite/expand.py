@@ -32,7 +32,9 @@ def expand(
     """Every job to run: one per case x matching target x matrix variant x repeat.
 
     A case runs on a target when the target's name matches one of the case's `targets` globs
-    (fnmatch, case-sensitive) and its dialect is one of the case's `dialects` (empty = all).
+    (fnmatch, case-sensitive) and its dialect is one of the case's `dialects` (empty = all),
+    and its provider serves the request's endpoint (a responses / messages case skips a
+    chat-only provider; a case no target serves gives no job, not an error).
     `shard=(k, n)` keeps the k-th of n disjoint, stable slices (1-based k), chosen by a hash of
     the job id, so n machines can split one run without talking to each other.
     """
@@ -45,8 +47,10 @@ def expand(
             continue
         for variant, values in variants(case.matrix):
             request = apply_variant(case.request, values)
+            endpoint = str(request.get("endpoint", "chat"))
+            served = [t for t in case_targets if endpoint in t.provider.endpoints]
             for repeat in range(case.repeat):
-                for target in case_targets:
+                for target in served:
                     jobs.append(
                         Job(
                             case=case,

@@ -13,7 +13,9 @@ Merging defaults into a case:
   expect    defaults' entries first, then the case's; a case entry naming the same check as a
             default entry replaces it (so `status: 401` in a case overrides a default `status`)
   tags      defaults' then the case's, duplicates dropped
-  targets, dialects, timeout_s, repeat: the case's value when set, else the defaults'
+  targets, dialects, timeout_s, repeat, tool_loop: the case's value when set, else the
+            defaults'
+  expect_each_turn  merged like expect
 """
 
 from __future__ import annotations
@@ -504,6 +506,9 @@ class _SuiteBuilder:
                 ("defaults", "request", "body"),
             )
         d_expect = self.check_specs(defaults.get("expect") or [], ("defaults", "expect"))
+        d_each = self.check_specs(
+            defaults.get("expect_each_turn") or [], ("defaults", "expect_each_turn")
+        )
         cases: list[Case] = []
         first_id: dict[str, int] = {}
         for i, raw_case in enumerate(data["cases"]):
@@ -515,7 +520,7 @@ class _SuiteBuilder:
                     ("cases", i, "id"),
                 )
             first_id[cid] = i
-            cases.append(self.build_case(name, i, raw_case, defaults, d_expect))
+            cases.append(self.build_case(name, i, raw_case, defaults, d_expect, d_each))
         return Suite(
             name=name,
             path=self.src.display,
@@ -542,6 +547,7 @@ class _SuiteBuilder:
         raw_case: dict[str, Any],
         defaults: dict[str, Any],
         d_expect: list[CheckSpec],
+        d_each: list[CheckSpec] | None = None,
     ) -> Case:
         here: JsonPath = ("cases", i)
         label = self.names.case_label(i)
@@ -575,11 +581,19 @@ class _SuiteBuilder:
         specs = self.check_specs(raw_case.get("expect") or [], here + ("expect",))
         overridden = {s.name for s in specs}
         expect = [s for s in d_expect if s.name not in overridden] + specs
+        each = self.check_specs(raw_case.get("expect_each_turn") or [], here + ("expect_each_turn",))
+        overridden = {s.name for s in each}
+        each = [s for s in (d_each or []) if s.name not in overridden] + each
 
         def pick(key: str, default: Any) -> Any:
             return raw_case[key] if key in raw_case else defaults.get(key, default)
 
         timeout = pick("timeout_s", None)
+        tool_loop = copy.deepcopy(pick("tool_loop", None))
+        if tool_loop is not None:
+            where = here + ("tool_loop",) if "tool_loop" in raw_case else ("defaults", "tool_loop")
+            self.check_tool_loop(label, raw, request, tool_loop, where)
+            tool_loop.setdefault("max_turns", 5)
         return Case(
             suite=suite,
             id=raw_case["id"],
@@ -594,7 +608,41 @@ class _SuiteBuilder:
             description=raw_case.get("description") or "",
             loc=self.loc(here),
             timeout_s=float(timeout) if timeout is not None else None,
+            tool_loop=tool_loop,
+            expect_each_turn=each,
         )
+
+    def check_tool_loop(
+        self,
+        label: str,
+        raw: bool,
+        request: dict[str, Any],
+        tool_loop: dict[str, Any],
+        where: JsonPath,
+    ) -> None:
+        """tool_loop needs a translated request with function tools; results name them."""
+        if raw:
+            raise self.fail(
+                f"{label} tool_loop cannot run a raw: true case (the harness must build each "
+                "turn's request)",
+                where,
+            )
+        names = [
+            t["function"]["name"]
+            for t in request.get("tools") or []
+            if isinstance(t, dict) and isinstance(t.get("function"), dict)
+            and isinstance(t["function"].get("name"), str)
+        ]
+        if not names:
+            raise self.fail(
+                f"{label} tool_loop needs request.tools: the functions the model may call", where
+            )
+        for tool in tool_loop.get("results") or {}:
+            if tool not in names:
+                msg = f"{label} tool_loop.results names {tool!r}, which request.tools does not declare"
+                hint = did_you_mean(tool, names)
+                msg += f"; did you mean {hint!r}?" if hint else f" (tools: {', '.join(names)})"
+                raise self.fail(msg, where + ("results", tool))
 
     def check_matrix(
         self,

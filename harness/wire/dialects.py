@@ -1,27 +1,52 @@
-"""Dialect translation: a canonical request (OpenAI spelling) -> the body a provider expects.
+"""Request building: a canonical request (OpenAI chat spelling) -> the body, URL and headers.
 
-Suites are written once. Each dialect rewrites what differs on its wire:
+Suites are written once. The wire format depends on the ENDPOINT, then on the dialect:
 
-    mistral:   tool_choice "required" -> "any"; seed -> random_seed
-    openai:    tool_choice "any" -> "required" (the OpenAI spelling of "force a tool call")
+    chat       the provider's dialect (wire/chat.py): mistral rewrites tool_choice "required"
+               -> "any", seed -> random_seed, image_url as a plain string; openai rewrites
+               tool_choice "any" -> "required"
+    responses  the OpenAI Responses format, whatever the provider's dialect (wire/responses.py)
+    messages   the Anthropic Messages format, whatever the provider's dialect (wire/messages.py)
+
+A canonical field the endpoint cannot carry (seed on messages, stop on responses, ...) is left
+out and named in `Prepared.notes` (and the row's `request_notes`): the case still runs, and the
+result says what was sent and what was not (wire/canonical.py DROPPED).
+
+Headers: chat and responses send `authorization: Bearer <key>`; messages sends `x-api-key` and
+`anthropic-version: 2023-06-01` and no Authorization (whatever the provider's dialect).
 
 `raw: true` cases bypass all of this and send `request.body` untouched (negative tests).
 Harness-only request keys never reach the wire: endpoint, auth, extra (merged in untranslated),
-body, system (becomes a leading system message).
+body, system (the endpoint's system prompt), images (image parts of the last user message;
+local files are read here and sent as base64 data URIs, wire/images.py).
 """
 
 from __future__ import annotations
 
-import copy
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from harness.core.errors import UsageError
 from harness.core.models import Job
+from harness.wire.canonical import HARNESS_KEYS, dropped_notes
+from harness.wire.chat import translate_chat
+from harness.wire.images import resolve_images
+from harness.wire.messages import ANTHROPIC_VERSION, translate_messages
+from harness.wire.responses import translate_responses
 
-# Keys of the canonical request that are harness options, not wire parameters.
-HARNESS_KEYS = frozenset({"endpoint", "auth", "extra", "body", "system", "images"})
+__all__ = [
+    "HARNESS_KEYS",
+    "INVALID_KEY",
+    "Prepared",
+    "curl_command",
+    "mask_headers",
+    "prepare",
+    "request_notes",
+    "translate",
+    "translate_request",
+]
+
 # Header names whose values are secret whatever the provider says.
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"})
 INVALID_KEY = "invalid-harness-key-00000000"
@@ -38,38 +63,36 @@ class Prepared:
     masked_headers: dict[str, str]
     body: bytes
     sent: Any  # the JSON object sent (or the raw text of a raw case)
+    notes: list[str] = field(default_factory=list)  # canonical fields not sent, and why
 
 
 def translate(request: dict[str, Any], dialect: str, model: str) -> dict[str, Any]:
     """The wire body for a canonical chat request in `dialect` (pure, no I/O)."""
-    body: dict[str, Any] = {"model": model}
-    messages = copy.deepcopy(request.get("messages") or [])
-    if request.get("system"):
-        messages.insert(0, {"role": "system", "content": request["system"]})
-    body["messages"] = messages
-    for key, value in request.items():
-        if key in HARNESS_KEYS or key == "messages":
-            continue
-        body[key] = copy.deepcopy(value)
-    if dialect == "mistral":
-        _to_mistral(body)
-    elif dialect == "openai":
-        _to_openai(body)
-    for key, value in (request.get("extra") or {}).items():
-        body[key] = copy.deepcopy(value)
-    return body
+    return translate_chat(request, dialect, model)
 
 
-def _to_mistral(body: dict[str, Any]) -> None:
-    if body.get("tool_choice") == "required":
-        body["tool_choice"] = "any"
-    if "seed" in body:
-        body["random_seed"] = body.pop("seed")
+def translate_request(
+    request: dict[str, Any], endpoint: str, dialect: str, model: str
+) -> tuple[dict[str, Any], list[str]]:
+    """(wire body, notes on fields not sent) for a canonical request on `endpoint` (pure).
+
+    `images` entries are sent as they are (URLs or data URIs): `prepare` reads local files
+    first.
+    """
+    if endpoint == "responses":
+        body = translate_responses(request, model)
+    elif endpoint == "messages":
+        body = translate_messages(request, model)
+    elif endpoint == "chat":
+        body = translate_chat(request, dialect, model)
+    else:
+        raise ValueError(f"unknown endpoint {endpoint!r}")
+    return body, dropped_notes(request, endpoint)
 
 
-def _to_openai(body: dict[str, Any]) -> None:
-    if body.get("tool_choice") == "any":
-        body["tool_choice"] = "required"
+def request_notes(request: dict[str, Any], endpoint: str) -> list[str]:
+    """The canonical fields of `request` that `endpoint` does not carry, one note each (pure)."""
+    return dropped_notes(request, endpoint)
 
 
 def _substitute_model(value: Any, model: str) -> Any:
@@ -110,27 +133,27 @@ def prepare(job: Job, api_key: str | None) -> Prepared:
             f"case {job.case.id!r}: provider {provider.name!r} does not serve endpoint "
             f"{endpoint!r} (it serves {', '.join(sorted(provider.endpoints))})"
         )
+    notes: list[str] = []
     if job.case.raw:
         raw_body = _substitute_model(request.get("body"), target.model.id)
         payload = raw_body.encode() if isinstance(raw_body, str) else json.dumps(raw_body).encode()
         sent: Any = raw_body
     else:
-        if endpoint != "chat":
-            raise UsageError(
-                f"case {job.case.id!r}: endpoint {endpoint!r} is not supported yet (chat only)"
-            )
-        sent = translate(request, provider.dialect, target.model.id)
+        request = resolve_images(request, job.case)
+        sent, notes = translate_request(request, endpoint, provider.dialect, target.model.id)
         payload = json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode()
     headers = {
         "content-type": "application/json",
         "accept": "text/event-stream" if request.get("stream") else "application/json",
         "user-agent": USER_AGENT,
     }
+    if endpoint == "messages":
+        headers["anthropic-version"] = ANTHROPIC_VERSION
     headers.update(provider.headers)
     auth = request.get("auth", "key")
     key = INVALID_KEY if auth == "invalid" else api_key
     if auth != "none" and key:
-        if provider.dialect == "anthropic":
+        if endpoint == "messages":
             headers["x-api-key"] = key
         else:
             headers["authorization"] = f"Bearer {key}"
@@ -141,6 +164,7 @@ def prepare(job: Job, api_key: str | None) -> Prepared:
         masked_headers=mask_headers(headers, set(provider.secret_headers)),
         body=payload,
         sent=sent,
+        notes=notes,
     )
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
+import struct
+import zlib
 from typing import Any
 
 import httpx
@@ -12,6 +15,7 @@ from harness.sim import SimServer
 
 KEY = "sim-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
+ANTHROPIC = {"x-api-key": KEY, "anthropic-version": "2023-06-01"}
 MISTRAL_MODEL = "mistral-medium-3.5"
 GATEWAY_MODEL = "mistral-medium-3-1"
 
@@ -71,3 +75,72 @@ def uses_realworld(fn: Any) -> Any:
     from tests.realworld import requires_realworld
 
     return pytest.mark.realworld(requires_realworld(fn))
+
+
+# Real bodies say null here where the simulator fills in a value (both are legal).
+NULLABLE = frozenset({"system_fingerprint"})
+
+
+def assert_same_shape(
+    sim: Any, real: Any, path: str = "$", nullable: frozenset[str] | set[str] = NULLABLE
+) -> None:
+    """Every key of `real` exists in `sim` with the same JSON type (recursively)."""
+    if isinstance(real, dict):
+        assert isinstance(sim, dict), f"{path}: expected object, got {sim!r}"
+        missing = set(real) - set(sim)
+        assert not missing, f"{path}: missing keys {sorted(missing)}"
+        for key, value in real.items():
+            if value is None and key in nullable:
+                continue
+            assert_same_shape(sim[key], value, f"{path}.{key}", nullable)
+    elif isinstance(real, list):
+        assert isinstance(sim, list), f"{path}: expected array, got {sim!r}"
+        if real and sim:
+            assert_same_shape(sim[0], real[0], f"{path}[0]", nullable)
+    elif real is None:
+        assert sim is None, f"{path}: expected null, got {sim!r}"
+    elif isinstance(real, bool):
+        assert isinstance(sim, bool), f"{path}: expected boolean, got {sim!r}"
+    elif isinstance(real, (int, float)):
+        assert isinstance(sim, type(real)) and not isinstance(sim, bool), f"{path}: {sim!r}"
+    else:
+        assert isinstance(sim, str), f"{path}: expected string, got {sim!r}"
+
+
+def sse_events(text: str) -> list[tuple[str, Any]]:
+    """(event name, parsed data) of an ``event:`` + ``data:`` stream (Responses, Messages);
+    asserts there is no ``[DONE]`` and every data line is JSON naming its event."""
+    out = []
+    for block in (b for b in text.split("\n\n") if b.strip()):
+        lines = block.split("\n")
+        assert len(lines) == 2 and lines[0].startswith("event: "), block
+        assert lines[1].startswith("data: ") and lines[1] != "data: [DONE]", block
+        name, data = lines[0][len("event: ") :], json.loads(lines[1][len("data: ") :])
+        assert data["type"] == name
+        out.append((name, data))
+    return out
+
+
+def png(width: int, height: int) -> bytes:
+    """A real (tiny, valid) RGB PNG of the given size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    rows = b"".join(b"\x00" + b"\x20\x40\x80" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+def data_uri(data: bytes, mime: str = "image/png") -> str:
+    return f"data:{mime};base64,{b64(data)}"

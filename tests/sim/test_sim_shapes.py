@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import httpx
 
@@ -12,40 +11,13 @@ from tests.realworld import interaction
 from tests.sim.simtest_helpers import (
     AUTH,
     WEATHER_TOOL,
+    assert_same_shape,
     chat,
     post,
     sse_chunks,
     user,
     uses_realworld,
 )
-
-# Real bodies say null here where the simulator fills in a value (both are legal).
-NULLABLE = {"system_fingerprint"}
-
-
-def assert_same_shape(sim: Any, real: Any, path: str = "$") -> None:
-    """Every key of `real` exists in `sim` with the same JSON type (recursively)."""
-    if isinstance(real, dict):
-        assert isinstance(sim, dict), f"{path}: expected object, got {sim!r}"
-        missing = set(real) - set(sim)
-        assert not missing, f"{path}: missing keys {sorted(missing)}"
-        for key, value in real.items():
-            if value is None and key in NULLABLE:
-                continue
-            assert_same_shape(sim[key], value, f"{path}.{key}")
-    elif isinstance(real, list):
-        assert isinstance(sim, list), f"{path}: expected array, got {sim!r}"
-        if real and sim:
-            assert_same_shape(sim[0], real[0], f"{path}[0]")
-    elif real is None:
-        assert sim is None, f"{path}: expected null, got {sim!r}"
-    elif isinstance(real, bool):
-        assert isinstance(sim, bool), f"{path}: expected boolean, got {sim!r}"
-    elif isinstance(real, (int, float)):
-        assert isinstance(sim, type(real)) and not isinstance(sim, bool), f"{path}: {sim!r}"
-    else:
-        assert isinstance(sim, str), f"{path}: expected string, got {sim!r}"
-
 
 # ---------------------------------------------------------------- Mistral
 

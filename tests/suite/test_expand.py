@@ -7,7 +7,7 @@ import hashlib
 import pytest
 
 from harness.core.errors import UsageError
-from harness.core.models import Case
+from harness.core.models import Case, ModelInfo, Provider, Target
 from harness.suite import expand, load_suite
 from harness.suite.expand import apply_variant, render_value, set_path, shard_of, variants
 
@@ -186,3 +186,23 @@ def test_shard_is_a_stable_sha1():
 def test_bad_shard(bad, targets):
     with pytest.raises(UsageError, match="shard must be K/N with 1 <= K <= N"):
         expand([case()], targets, shard=bad)
+
+
+def test_a_target_whose_provider_does_not_serve_the_endpoint_is_skipped():
+    chat_only = Target(Provider("mistral", "http://m", "mistral"), ModelInfo("m"))
+    gateway = Target(
+        Provider("gw", "http://g", "openai",
+                 endpoints={"chat": "/chat/completions", "responses": "/responses",
+                            "messages": "/messages"}),
+        ModelInfo("g"),
+    )
+    both = [chat_only, gateway]
+    responses = case("r", request={"messages": MSG, "endpoint": "responses"})
+    assert [j.target.name for j in expand([responses], both)] == ["gw/g"]
+    assert expand([responses], [chat_only]) == []  # no target serves it: no job, no error
+    per_endpoint = case(request={"messages": MSG}, matrix={"endpoint": ["chat", "messages"]})
+    assert [(j.variant, j.target.name) for j in expand([per_endpoint], both)] == [
+        ("endpoint=chat", "mistral/m"),
+        ("endpoint=chat", "gw/g"),
+        ("endpoint=messages", "gw/g"),
+    ]

@@ -9,6 +9,7 @@ from harness.core.models import CheckSpec, SourceLoc
 from harness.suite import load_suite, load_suite_text, load_suites
 
 OK_MSG = "{role: user, content: hi}"
+TOOLS = "tools: [{type: function, function: {name: get_weather, parameters: {type: object}}}]"
 
 # (id, suite text, the exact first line of the error message)
 BROKEN = [
@@ -609,6 +610,107 @@ BROKEN = [
               temperature: hot
         """,
         "broken.yaml: line 3: case 'a' repeat must be >= 1, got 0",
+    ),
+    (
+        "tool_loop_without_tools",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}]}}
+            tool_loop: {{results: {{get_weather: sunny}}}}
+        """,
+        "broken.yaml: line 4: case 'a' tool_loop needs request.tools: the functions the model may call",
+    ),
+    (
+        "tool_loop_undeclared_tool",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}], {TOOLS}}}
+            tool_loop:
+              results:
+                get_wether: sunny
+        """,
+        (
+            "broken.yaml: line 6: case 'a' tool_loop.results names 'get_wether', which "
+            "request.tools does not declare; did you mean 'get_weather'?"
+        ),
+    ),
+    (
+        "tool_loop_raw",
+        """\
+        cases:
+          - id: a
+            raw: true
+            request: {body: {}}
+            tool_loop: {results: {x: 1}}
+        """,
+        (
+            "broken.yaml: line 5: case 'a' tool_loop cannot run a raw: true case (the harness "
+            "must build each turn's request)"
+        ),
+    ),
+    (
+        "tool_loop_missing_results",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}], {TOOLS}}}
+            tool_loop: {{max_turns: 3}}
+        """,
+        "broken.yaml: line 4: missing key 'results' in case 'a' tool_loop",
+    ),
+    (
+        "tool_loop_empty_results",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}], {TOOLS}}}
+            tool_loop: {{results: {{}}}}
+        """,
+        "broken.yaml: line 4: case 'a' tool_loop.results must not be empty",
+    ),
+    (
+        "tool_loop_max_turns_1",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}], {TOOLS}}}
+            tool_loop: {{results: {{get_weather: 1}}, max_turns: 1}}
+        """,
+        "broken.yaml: line 4: case 'a' tool_loop.max_turns must be >= 2, got 1",
+    ),
+    (
+        "tool_loop_key_typo",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}], {TOOLS}}}
+            tool_loop: {{results: {{get_weather: 1}}, max_turn: 3}}
+        """,
+        "broken.yaml: line 4: unknown key 'max_turn' in case 'a' tool_loop; did you mean 'max_turns'?",
+    ),
+    (
+        "tool_loop_from_defaults_without_tools",
+        f"""\
+        defaults:
+          tool_loop: {{results: {{get_weather: 1}}}}
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}]}}
+        """,
+        "broken.yaml: line 2: case 'a' tool_loop needs request.tools: the functions the model may call",
+    ),
+    (
+        "expect_each_turn_unknown_check",
+        f"""\
+        cases:
+          - id: a
+            request: {{messages: [{OK_MSG}]}}
+            expect_each_turn:
+              - statuss: 200
+        """,
+        "broken.yaml: line 5: unknown check 'statuss' in case 'a' expect_each_turn[0]; did you mean 'status'?",
     ),
 ]
 

@@ -69,6 +69,8 @@ def test_top_level_structure():
         "dialects",
         "timeout_s",
         "repeat",
+        "tool_loop",
+        "expect_each_turn",
     }
     assert set(defs["case"]["properties"]) == {
         "id",
@@ -82,6 +84,8 @@ def test_top_level_structure():
         "matrix",
         "repeat",
         "expect",
+        "tool_loop",
+        "expect_each_turn",
     }
     assert defs["case"]["required"] == ["id"]
 
