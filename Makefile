@@ -17,10 +17,12 @@ $(STAMP): pyproject.toml requirements.lock
 
 install: $(STAMP)
 
-# The main job: the bundled suites against reference simulators of the two seed providers
-# (no key, no network); the run folder lands under reports/.
+# The main job: the bundled suites against both seed targets, replayed from the bundled
+# cassettes (recorded from the reference simulator; no key, no network). A cassette that is
+# missing is recorded first from a local simulator (--mode auto --simulate); a stale one (the
+# suite changed) fails the run and says how to re-record it. The run folder lands in reports/.
 run: install
-	$(PY) -m harness run suites/ $(TARGETS) --simulate --out reports
+	$(PY) -m harness run suites/ $(TARGETS) --mode auto --simulate --cassettes cassettes --out reports
 
 # The report's browser test (tests/report/test_html_browser.py) drives Debian's Chromium over the
 # DevTools protocol. Installed once, when missing, with apt-get (root); without apt or root the

@@ -11,15 +11,26 @@
         type: invalid_request_error
         param: max_completion_tokens       # Mistral detail lists: the first loc without "body"
         message_contains: too large        # case-insensitive
-        variant: mistral.flat              # strict: only this shape variant
+        variant: mistral.flat              # strict: only this shape variant (or a list of
+                                           # variants: [mistral.flat, mistral.detail_in_message])
 
-The shape variant seen is recorded in ctx.extra["error_variant"] (and the class in
-ctx.extra["error_class"]), so reports can count which envelope forms a provider answers with.
+Without `variant`, every shape the dialect has been seen to send is accepted (Mistral alone has
+sent two 401 envelopes and four 422 forms: harness.wire.errors lists them). A body that is no
+envelope at all (Mistral has also answered 401 with no body) fails: there is nothing to check;
+the row's error_class still says auth. The shape variant seen is recorded in
+ctx.extra["error_variant"] (and the class in ctx.extra["error_class"]); the result row carries
+it in the `error_variant` column, so a report shows which envelope forms a provider answers
+with, and `variant:` turns a silent change of error bodies into a failure.
 An OpenAI-dialect target also accepts OpenRouter's envelope (an OpenAI-compatible gateway).
+
+A 2xx event stream that reports an error in-band (OpenRouter's `error` inside a chunk, an
+Anthropic `event: error`) is judged by its error event: the check passes when that event is a
+known envelope (ctx.extra["error_in_stream"] is then True), and fails on a stream without one.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,6 +45,7 @@ from harness.wire.errors import (
     classify_error,
     envelope_variants,
 )
+from harness.wire.sse import parse_sse
 
 _KEYS = ("dialect", "class", "code", "type", "param", "message_contains", "variant")
 
@@ -72,14 +84,14 @@ def _validate(args: Any) -> None:
         raise ValueError(
             f"error_envelope: unknown class {cls!r} (known: {', '.join(ERROR_CLASSES)})"
         )
-    variant = opts.get("variant")
-    if variant is not None:
+    if "variant" in opts:
         known = envelope_variants(dialect) if dialect else all_shapes()
-        if variant not in known:
-            raise ValueError(
-                f"error_envelope: unknown variant {variant!r}"
-                f"{' for ' + dialect if dialect else ''} (known: {', '.join(known)})"
-            )
+        for variant in _variants(opts["variant"]):
+            if variant not in known:
+                raise ValueError(
+                    f"error_envelope: unknown variant {variant!r}"
+                    f"{' for ' + dialect if dialect else ''} (known: {', '.join(known)})"
+                )
     for key in ("type", "param", "message_contains"):
         if key in opts and not isinstance(opts[key], str):
             raise ValueError(f"error_envelope: {key} must be a string, got {opts[key]!r}")
@@ -87,6 +99,36 @@ def _validate(args: Any) -> None:
         code = opts["code"]
         if isinstance(code, bool) or not isinstance(code, (str, int)):
             raise ValueError(f"error_envelope: code must be a string or an integer, got {code!r}")
+
+
+def _variants(value: Any) -> list[str]:
+    """`variant:` as a list: one name, or a non-empty list of names."""
+    if isinstance(value, str) and value:
+        return [value]
+    if isinstance(value, list) and value and all(isinstance(v, str) and v for v in value):
+        return list(value)
+    raise ValueError(
+        f"error_envelope: variant must be a shape name or a list of them, got {value!r}"
+    )
+
+
+def stream_error_event(body: bytes) -> tuple[int, str | None, Any] | None:
+    """(event index, event name, the event's JSON) of the first error reported inside an SSE
+    body: an `event: error`, a `{"type": "error"}` event, or a chunk carrying a non-empty
+    `error` (OpenRouter); None when the body has none (or is not a stream)."""
+    head = body[:200].lstrip()
+    if not head.startswith((b"data:", b"event:", b":")):
+        return None
+    for event in parse_sse(body):
+        try:
+            obj = json.loads(event.data)
+        except ValueError:
+            continue
+        if not isinstance(obj, dict):
+            continue
+        if event.event == "error" or obj.get("type") == "error" or obj.get("error"):
+            return event.index, event.event, obj
+    return None
 
 
 def _endpoint_dialect(ctx: CheckContext) -> str:
@@ -104,13 +146,20 @@ def _endpoint_dialect(ctx: CheckContext) -> str:
 def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
     opts = _options(args)
     dialect = opts.get("dialect") or _endpoint_dialect(ctx)
-    info = classify_error(exchange.status_code, exchange.body, exchange.response_headers)
+    status = exchange.status_code
+    body: Any = exchange.body
+    in_stream = None
+    if status is not None and 200 <= status < 300:
+        in_stream = stream_error_event(exchange.body)
+        if in_stream is not None:
+            body = in_stream[2]
+    info = classify_error(status, body, exchange.response_headers)
     ctx.extra["error_variant"] = info.shape
     ctx.extra["error_class"] = info.error_class
-    status = exchange.status_code
+    ctx.extra["error_in_stream"] = in_stream is not None
     accepted = COMPATIBLE.get(dialect, (dialect,))
     variants = [v for d in accepted for v in envelope_variants(d)]
-    received = {
+    received: dict[str, Any] = {
         "status": status,
         "variant": info.shape,
         "class": info.error_class,
@@ -119,6 +168,8 @@ def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
         "param": info.param,
         "message": info.message[:500],
     }
+    if in_stream is not None:
+        received["in_stream"] = {"event_index": in_stream[0], "event": in_stream[1]}
 
     if info.dialect not in accepted or info.shape not in variants:
         if info.is_envelope:
@@ -134,13 +185,15 @@ def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
             expected=variants,
             received=received,
         )
-    variant = opts.get("variant")
-    if variant is not None and info.shape != variant:
-        raise CheckFailure(
-            f"error envelope variant {info.shape}, expected {variant}",
-            expected=variant,
-            received=received,
-        )
+    if "variant" in opts:
+        wanted = _variants(opts["variant"])
+        if info.shape not in wanted:
+            expected = wanted[0] if len(wanted) == 1 else "one of " + ", ".join(wanted)
+            raise CheckFailure(
+                f"error envelope variant {info.shape}, expected {expected}",
+                expected=opts["variant"],
+                received=received,
+            )
     cls = opts.get("class")
     if cls is not None and info.error_class != cls:
         raise CheckFailure(

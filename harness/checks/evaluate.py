@@ -157,6 +157,7 @@ def evaluate(
         "request_notes": (
             [] if job.case.raw else request_notes(job.request, job.request.get("endpoint", "chat"))
         ),
+        "error_variant": ctx.extra.get("error_variant"),
     }
 
 
@@ -165,8 +166,9 @@ def evaluate(
 
 def with_stream_check(specs: list[CheckSpec], stream: StreamResult | None) -> list[CheckSpec]:
     """A 2xx answer to a stream request gets an implicit `stream` check (well-formed events
-    and a terminator) unless the case names one: a broken stream never passes silently."""
-    if stream is None or any(s.name == "stream" for s in specs):
+    and a terminator) unless the case names one, or expects an error (error_envelope judges
+    an error reported inside the stream): a broken stream never passes silently."""
+    if stream is None or any(s.name in ("stream", "error_envelope") for s in specs):
         return specs
     return [*specs, CheckSpec(name="stream", args=dict(IMPLICIT_ARGS))]
 

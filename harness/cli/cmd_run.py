@@ -32,9 +32,21 @@ def add_parser(sub: Any) -> None:
                    help="retries on 429, 5xx and transport errors (default 3)")
     p.add_argument("--shard", default=None, metavar="K/N",
                    help="run only shard K of N (deterministic split of the jobs)")
+    p.add_argument("--mode", choices=("live", "record", "replay", "auto"), default=None,
+                   help="live: call the providers; record: call them and (re)write the "
+                   "cassettes; replay: answer from the cassettes, no network, no key; auto: "
+                   "replay what is recorded, record what is not. Default: live, or replay when "
+                   "a target's API key is not set")
+    p.add_argument("--cassettes", default="cassettes", metavar="DIR",
+                   help="folder of the cassettes (default cassettes/)")
+    p.add_argument("--pace", action="store_true",
+                   help="replay: hand streams over chunk by chunk at their recorded offsets "
+                   "(default: instantly, reporting the recorded timings)")
     p.add_argument("--simulate", action="store_true",
                    help="send each target's traffic to a local reference simulator speaking its "
-                   "provider's dialect (no key, no network); targets are renamed sim-<provider>/...")
+                   "provider's dialect (no key, no network); live: targets are renamed "
+                   "sim-<provider>/...; record/auto: cassettes are recorded from the simulator "
+                   "under the real target names (their metadata says so)")
     p.add_argument("--sim-latency-ms", type=float, default=20.0, metavar="MS",
                    help="simulator latency with --simulate (default 20)")
     p.add_argument("--seed", type=int, default=None, help="seed for retry jitter")
@@ -88,6 +100,9 @@ def run(args: argparse.Namespace) -> int:
         simulate=args.simulate,
         sim_latency_ms=args.sim_latency_ms,
         seed=args.seed,
+        mode=args.mode,
+        cassettes=args.cassettes,
+        pace=args.pace,
         progress=not args.quiet and sys.stderr.isatty(),
         argv=sys.argv[1:],
     )

@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from harness.cli import (
+    cmd_audit,
     cmd_compare,
     cmd_report,
     cmd_run,
@@ -16,7 +17,7 @@ from harness.cli import (
 )
 from harness.core.errors import UsageError
 
-COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_validate, cmd_targets, cmd_simulate)
+COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_validate, cmd_targets, cmd_simulate, cmd_audit)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -22,7 +22,7 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("stream", "bool", "the request asked for a stream"),
     ("variant", "str", "matrix variant, e.g. 'temperature=0.2'; '' when none"),
     ("repeat", "int", "0-based repeat index"),
-    ("mode", "str", "live, record or replay"),
+    ("mode", "str", "how the job ran: live, record (live and written to a cassette) or replay"),
     ("status_code", "int", "HTTP status of the last attempt; empty on transport failure"),
     ("passed", "bool", "every check passed"),
     ("failures", "json", "list of {check, title, expected, received}"),
@@ -41,7 +41,8 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("cost_usd", "float", "usage x price book + per-call fees; empty when a price is unknown"),
     ("attempts", "int", "number of HTTP attempts (1 = no retry)"),
     ("finish_reason", "str", "normalised finish reason"),
-    ("recorded_latency_ms", "float", "latency measured when the cassette was recorded (replay)"),
+    ("recorded_latency_ms", "float",
+     "replay: latency measured when the cassette was recorded (summed over a tool loop's turns)"),
     ("checks", "json", "names of the checks that ran"),
     ("job_id", "str", "suite::case::target[::variant][::rN]"),
     ("tags", "json", "tags of the case"),
@@ -52,6 +53,8 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("turns", "int", "requests made for the case: 1, or the turns of a tool loop"),
     ("turn_latencies_ms", "json", "latency of each turn (latency_ms is their sum)"),
     ("request_notes", "json", "canonical fields the endpoint cannot carry: not sent, and why"),
+    ("cassette", "str", "record / replay: path of the cassette written or replayed; empty when live"),
+    ("error_variant", "str", "error body shape seen by error_envelope, e.g. mistral.flat"),
 ]
 
 COLUMN_NAMES: list[str] = [c[0] for c in RESULT_COLUMNS]

@@ -14,6 +14,18 @@ requests in flight per target, targets independent of each other.
 
 Hot path: one shared httpx.AsyncClient (AiohttpTransport by default) for the run; the body is
 serialised once by `prepare` and the same httpx.Request is re-sent on retries; no copies.
+
+Modes (`mode=`, harness.record): each worker decides per job how it runs, from the run's
+mode and the cassettes under `cassette_dir` (`CassetteStore.plan`):
+    live     execute() against the provider; no cassette read or written
+    record   execute() as live, and the exchange (every turn of a tool loop) is kept; the job's
+             cassette is written (rewritten) once all the jobs of its case/target/variant are
+             done
+    replay   no network: the recorded interaction becomes the Exchange (record/replay.py) and
+             goes through the SAME evaluate; a missing or stale cassette fails the job with
+             error_class no_recording / stale_cassette
+    auto     replay when the job's cassette exists, record when it does not
+A run whose jobs all replay creates no HTTP client at all.
 """
 
 from __future__ import annotations
@@ -23,7 +35,8 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -32,7 +45,15 @@ from harness.engine.retry import RetryPolicy, backoff_delay
 from harness.engine.transport import make_client
 from harness.wire.streams import StreamReader, StreamResult, wants_stream
 
-__all__ = ["EvaluateFn", "PrepareFn", "execute", "run_jobs"]
+if TYPE_CHECKING:
+    from harness.record.store import CassetteStore
+
+__all__ = ["MODES", "EvaluateFn", "PrepareFn", "execute", "run_jobs"]
+
+MODES = ("live", "record", "replay", "auto")
+# Stands in for the key when a replayed request is prepared: only its masked form ("Bearer ***")
+# reaches the row, exactly as in a live run.
+_REPLAY_KEY = "replay-no-key"
 
 PrepareFn = Callable[[Job, "str | None"], Any]
 EvaluateFn = Callable[..., dict[str, Any]]
@@ -266,6 +287,10 @@ async def run_jobs(
     sleep: Callable[[float], Any] = asyncio.sleep,
     prepare_fn: PrepareFn | None = None,
     evaluate_fn: EvaluateFn | None = None,
+    cassette_dir: Path | str | None = None,
+    pace: bool = False,
+    cassette_source: str | None = None,
+    store: CassetteStore | None = None,
 ) -> list[dict[str, Any]]:
     """Run every job, at most `concurrency` in flight per target; return the rows in job order.
 
@@ -278,9 +303,19 @@ async def run_jobs(
     harness.wire.dialects.prepare and harness.checks.evaluate.evaluate (tests inject fakes).
     On cancellation (Ctrl-C) the in-flight jobs are cancelled and CancelledError propagates;
     on a bug in any job the others are cancelled and that exception propagates.
+
+    `mode`: live | record | replay | auto (see the module doc). Cassettes live under
+    `cassette_dir` (default `cassettes/`); `pace` replays streams chunk by chunk at their
+    recorded offsets (else instantly, with the recorded timings); `cassette_source` is the
+    `source` written in the metadata of cassettes recorded now (default "recorded from
+    <base_url>"); `store` (a CassetteStore) replaces cassette_dir / cassette_source when the
+    caller wants to inspect it afterwards. In record and auto mode every cassette is written
+    before this returns. Each row's `cassette` column names the cassette replayed or recorded.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
     n = len(jobs)
     if n == 0:
         return []
@@ -295,12 +330,24 @@ async def run_jobs(
         by_target.setdefault(job.target.name, []).append(i)
 
     rows: list[dict[str, Any] | None] = [None] * n
+    cassettes: CassetteStore | None = None
+    plans: list[str] | None = None
+    if mode != "live":
+        from harness.record.store import CassetteStore
+
+        cassettes = store or CassetteStore(
+            "cassettes" if cassette_dir is None else cassette_dir,
+            run_id=run_id,
+            source=cassette_source,
+        )
+        plans = cassettes.plan(jobs, mode)
+        cassettes.begin(jobs, plans)
     own_client = client is None
-    if client is None:
+    if client is None and (plans is None or any(p != "replay" for p in plans)):
         client = make_client(
             transport, timeout=timeout_s, max_connections=concurrency * len(by_target)
         )
-    http = client
+    http: Any = client  # None when every job replays: no client, no network
     now = time.time
 
     async def worker(indices: Any) -> None:
@@ -315,15 +362,30 @@ async def run_jobs(
                 "sleep": sleep,
                 "prepare_fn": prepare,
             }
+            how = plans[i] if plans is not None else "live"
+            via: _CassetteJob | None = None
+            if how != "live":
+                assert cassettes is not None
+                via = _CassetteJob(job, how, cassettes, pace)
             if job.case.tool_loop or job.case.expect_each_turn:  # several turns: toolloop.py
                 from harness.engine.toolloop import run_tool_loop
 
                 row = await run_tool_loop(
-                    job, http, **call, run_id=run_id, mode=mode, started_at=_iso(started)
+                    job, http, **call, run_id=run_id, mode=how, started_at=_iso(started),
+                    execute_fn=via.execute if via is not None else None,
                 )
+                if via is not None and how == "replay":
+                    row["recorded_latency_ms"] = via.recorded_latency_ms()
             else:
-                exchange = await execute(job, http, **call)
-                row = evaluate(job, exchange, run_id=run_id, mode=mode, started_at=_iso(started))
+                exchange = await (via.execute if via is not None else execute)(job, http, **call)
+                row = evaluate(job, exchange, run_id=run_id, mode=how, started_at=_iso(started))
+            if via is not None:
+                assert cassettes is not None
+                row["cassette"] = str(cassettes.path(job))
+                if how == "record":
+                    await cassettes.job_done(job)
+            else:
+                row["cassette"] = None
             rows[i] = row
             if writer is not None:
                 writer.write(row)
@@ -337,10 +399,72 @@ async def run_jobs(
             for _ in range(min(concurrency, len(indices))):
                 tasks.append(asyncio.create_task(worker(shared)))
         await _wait_all(tasks)
+        if cassettes is not None:
+            await cassettes.flush()
     finally:
-        if own_client:
+        if own_client and http is not None:
             await http.aclose()
+        elif own_client and transport is not None:
+            await transport.aclose()  # handed over but never used (every job replayed)
     return rows  # type: ignore[return-value]  # every slot is filled once _wait_all returns
+
+
+class _CassetteJob:
+    """One job in record or replay mode: an `execute` stand-in, called once per turn."""
+
+    __slots__ = ("how", "job", "pace", "recorded", "store", "turn")
+
+    def __init__(self, job: Job, how: str, store: CassetteStore, pace: bool) -> None:
+        self.job = job
+        self.how = how
+        self.store = store
+        self.pace = pace
+        self.turn = 0
+        self.recorded: list[float | None] = []
+
+    def recorded_latency_ms(self) -> float | None:
+        """The recorded latency of the whole job (the sum over a tool loop's turns)."""
+        if not self.recorded or None in self.recorded:
+            return None
+        return round(sum(v for v in self.recorded if v is not None), 3)
+
+    async def execute(
+        self, turn_job: Job, client: Any, *, api_key: str | None, prepare_fn: PrepareFn,
+        **call: Any,
+    ) -> Exchange:
+        from harness.record.recorder import interaction_from, recordable
+
+        self.turn += 1
+        provider = turn_job.target.provider
+        if self.how == "record":
+            prepared = prepare_fn(turn_job, api_key)
+            exchange = await execute(
+                turn_job, client, api_key=api_key, prepare_fn=lambda _j, _k: prepared, **call
+            )
+            if recordable(exchange):
+                self.store.add(self.job, self.turn, interaction_from(
+                    exchange, request_headers=prepared.headers, request_body=prepared.body,
+                    provider=provider, api_key=api_key,
+                ))
+            return exchange
+        from harness.record.cassette import match_key
+        from harness.record.replay import miss_exchange, replay_exchange
+        from harness.record.scrub import scrub_url
+        from harness.record.store import Miss
+
+        key = api_key or (_REPLAY_KEY if provider.api_key_env else None)
+        prepared = prepare_fn(turn_job, key)
+        found = self.store.lookup(
+            self.job,
+            match_key(prepared.method, scrub_url(prepared.url, provider.secret_headers),
+                      prepared.body),
+            self.turn,
+        )
+        if isinstance(found, Miss):
+            self.recorded.append(None)
+            return miss_exchange(prepared, found.error_class, found.message)
+        self.recorded.append(found.latency_ms)
+        return await replay_exchange(turn_job, prepared, found, pace=self.pace)
 
 
 async def _wait_all(tasks: list[asyncio.Task[None]]) -> None:

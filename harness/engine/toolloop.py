@@ -52,11 +52,18 @@ async def run_tool_loop(
     run_id: str,
     mode: str,
     started_at: str | None = None,
+    execute_fn: Callable[..., Any] | None = None,
 ) -> dict[str, Any]:
-    """Run every turn of `job` and return its result row."""
+    """Run every turn of `job` and return its result row.
+
+    `execute_fn` (default engine.runner.execute, same signature) makes each turn's Exchange:
+    the runner passes its record / replay stand-in, so every turn of a loop is one interaction
+    of the job's cassette, in order.
+    """
     from harness.checks.evaluate import evaluate_turns
     from harness.engine.runner import execute
 
+    run_turn = execute_fn or execute
     loop = job.case.tool_loop
     results: dict[str, Any] = dict((loop or {}).get("results") or {})
     max_turns = int((loop or {}).get("max_turns") or DEFAULT_MAX_TURNS) if loop else 1
@@ -64,7 +71,7 @@ async def run_tool_loop(
     failure: FailureInfo | None = None
     turn_job = job
     while True:
-        exchange = await execute(
+        exchange = await run_turn(
             turn_job,
             client,
             api_key=api_key,

@@ -33,6 +33,11 @@ def compute_cost(
     model: ModelInfo, usage: Usage | None, request: dict[str, Any]
 ) -> tuple[float | None, str]:
     """Return (cost in USD or None when unknown, a note on how it was made)."""
+    if getattr(model, "rates", None) is not None:  # a per-token price table (providers.rates)
+        from harness.providers.rates import PricedModel, cost_with_rates
+
+        if isinstance(model, PricedModel):
+            return cost_with_rates(model, usage, request)
     price = model.price
     if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
         return None, "usage not reported"

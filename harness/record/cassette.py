@@ -1,30 +1,41 @@
-"""Cassettes: vcrpy's YAML format (version 1), readable by vcrpy and pytest-recording users.
+"""Cassettes: vcrpy's cassette format (version 1), readable by vcrpy and pytest-recording users.
 
-    version: 1
-    interactions:
-    - request:  {method, uri, body, headers}          # headers scrubbed of secrets
-      response: {status: {code, message}, headers, body: {string: ...}}
-      harness:                                        # ignored by vcrpy
-        latency_ms: 412.5                             # as measured when recorded
-        ttfb_ms: 80.1
-        ttft_ms: 95.3
-        chunks: [[0.0801, "data: {...}\\n\\n"], ...]   # stream chunks and their offsets (s)
-    metadata:                                         # vcrpy keeps it as-is
-      harness: {suite, case, target, variant, source, recorded_at, format}
+    {"version": 1,
+     "metadata": {"harness": {suite, case, target, variant, source, recorded_at, run_id, format}},
+     "interactions": [
+      {"request":  {method, uri, body, headers},            # headers scrubbed of secrets
+       "response": {status: {code, message}, headers, body: {string: ...}},
+       "harness": {                                          # ignored by vcrpy
+         "latency_ms": 412.5, "ttfb_ms": 80.1, "ttft_ms": 95.3,   # as measured when recorded
+         "chunks": [[0.0801, 153], ...],    # stream chunks: offset (s), length (bytes of body)
+         "repeat": 0, "turn": 1,            # the job's repeat index and turn (tool loops)
+         "error": {"class": "stream_cut", "message": ...}}}]}     # the engine's error, if any
 
-One cassette per case, target and variant; repeats are successive interactions. The loader
-uses libyaml's C loader when present; writing is atomic (temp file + rename), so concurrent
-writers (async tasks, xdist workers) never leave a half-written file.
+The file is YAML written in its JSON-compatible flow style: every YAML reader (vcrpy's
+yamlserializer, pytest-recording, `yaml.safe_load`) loads it as the usual vcrpy v1 cassette,
+and the harness loads it with the json module, 20x faster than libyaml's loader builds Python
+objects (bench/replay.py). Characters a YAML reader would refuse or fold (C1 controls, DEL,
+U+2028/2029, BOM) are written as \\u escapes. A cassette in YAML block style (written by
+vcrpy, or edited by hand) loads too, through libyaml.
+
+A stream's chunks are stored as (offset, length) into the response body (vcrpy replays the
+body as one block; the harness re-cuts it at the recorded boundaries), so nothing is stored
+twice. A body that is not UTF-8 keeps its exact bytes in `harness.body_base64`. One cassette
+per case, target and variant; repeats are successive interactions. Writing is atomic (temp
+file + rename), so concurrent writers (async tasks, xdist workers) never leave a half-written
+file.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import re
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
@@ -32,11 +43,13 @@ from urllib.parse import urldefrag
 import yaml
 
 try:  # libyaml: an order of magnitude faster than the pure-Python loader
-    from yaml import CSafeDumper as _Dumper
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml is in the pinned wheels
-    from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+# JSON text a YAML 1.1 reader refuses (non-printable) or changes (line breaks folded inside a
+# quoted scalar): written as \u escapes. json.dumps already escapes U+0000..U+001F.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]")
 
 CASSETTE_FORMAT = 1
 SIM_SOURCE = "reference simulator (harness.sim): not real provider traffic"
@@ -90,8 +103,12 @@ class Interaction:
     ttfb_ms: float | None = None
     ttft_ms: float | None = None
     chunks: list[tuple[float, bytes]] | None = None
+    repeat: int | None = None
+    turn: int | None = None
+    error_class: str | None = None
+    error_message: str | None = None
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, str, str]:
         return match_key(self.method, self.uri, self.request_body)
 
@@ -102,18 +119,30 @@ class Interaction:
             if value is not None:
                 harness[name] = round(value, 3)
         if self.chunks is not None:
-            harness["chunks"] = [[round(t, 6), _text(c)] for t, c in self.chunks]
+            if b"".join(c for _, c in self.chunks) == self.body:  # boundaries into the body
+                harness["chunks"] = [[round(t, 6), len(c)] for t, c in self.chunks]
+            else:  # pragma: no cover - the engine's body is always its chunks joined
+                harness["chunks"] = [[round(t, 6), _text(c)] for t, c in self.chunks]
+        if self.repeat is not None:
+            harness["repeat"] = self.repeat
+        if self.turn is not None:
+            harness["turn"] = self.turn
+        if self.error_class:
+            harness["error"] = {"class": self.error_class, "message": self.error_message or ""}
+        body, exact = _body_text(self.body)
+        if not exact:
+            harness["body_base64"] = base64.b64encode(self.body).decode("ascii")
         data: dict[str, Any] = {
             "request": {
-                "body": self.request_body,
-                "headers": self.request_headers,
                 "method": self.method,
                 "uri": self.uri,
+                "headers": self.request_headers,
+                "body": self.request_body,
             },
             "response": {
-                "body": {"string": _text(self.body)},
-                "headers": self.response_headers,
                 "status": {"code": self.status, "message": self.reason},
+                "headers": self.response_headers,
+                "body": {"string": body},
             },
         }
         if harness:
@@ -126,6 +155,11 @@ class Interaction:
         resp = data["response"]
         meta = data.get("harness") or {}
         chunks = meta.get("chunks")
+        error = meta.get("error") or {}
+        if meta.get("body_base64"):
+            body = base64.b64decode(meta["body_base64"])
+        else:
+            body = _bytes((resp.get("body") or {}).get("string", ""))
         return cls(
             method=str(req.get("method", "POST")),
             uri=str(req["uri"]),
@@ -134,11 +168,15 @@ class Interaction:
             status=int(resp["status"]["code"]),
             reason=str(resp["status"].get("message", "")),
             response_headers=dict(resp.get("headers") or {}),
-            body=_bytes((resp.get("body") or {}).get("string", "")),
+            body=body,
             latency_ms=meta.get("latency_ms"),
             ttfb_ms=meta.get("ttfb_ms"),
             ttft_ms=meta.get("ttft_ms"),
-            chunks=[(float(t), _bytes(c)) for t, c in chunks] if chunks is not None else None,
+            chunks=decode_chunks(chunks, body) if chunks is not None else None,
+            repeat=_opt_int(meta.get("repeat")),
+            turn=_opt_int(meta.get("turn")),
+            error_class=error.get("class") or None,
+            error_message=error.get("message") or None,
         )
 
 
@@ -148,14 +186,17 @@ class Cassette:
     interactions: list[Interaction] = field(default_factory=list)
     metadata: dict[str, Any] = field(default_factory=dict)
 
-    def to_yaml(self) -> str:
-        data: dict[str, Any] = {
-            "interactions": [i.to_dict() for i in self.interactions],
-            "version": 1,
-        }
+    def to_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"version": 1}
         if self.metadata:
             data["metadata"] = {"harness": self.metadata}
-        return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)
+        data["interactions"] = [i.to_dict() for i in self.interactions]
+        return data
+
+    def to_yaml(self) -> str:
+        """The file's text: YAML in JSON-compatible flow style (see the module doc)."""
+        text = "\n".join(_emit(self.to_data(), 0))
+        return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n"
 
     def save(self) -> None:
         """Write atomically: a temp file in the same folder, then rename over the target."""
@@ -171,17 +212,100 @@ class Cassette:
 
 
 def load_cassette(path: Path) -> Cassette:
-    """Read a cassette (vcrpy format 1, with or without harness extras)."""
+    """Read a cassette (vcrpy format 1, with or without harness extras): JSON-style text with
+    the json module, anything else with libyaml."""
     with open(path, encoding="utf-8") as fh:
-        data = yaml.load(fh, Loader=_Loader)
+        text = fh.read()
+    return parse_cassette(text, path)
+
+
+def parse_cassette(text: str, path: Path) -> Cassette:
+    data: Any = None
+    if text.lstrip()[:1] == "{":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None  # YAML flow style that is not strict JSON: libyaml reads it
+    if data is None:
+        data = yaml.load(text, Loader=_Loader)
     if not isinstance(data, dict) or "interactions" not in data:
         raise ValueError(f"{path}: not a vcrpy cassette (no 'interactions')")
     meta = (data.get("metadata") or {}).get("harness") or {}
     return Cassette(
         path=path,
-        interactions=[Interaction.from_dict(i) for i in data["interactions"]],
+        interactions=[Interaction.from_dict(i) for i in data["interactions"] or []],
         metadata=dict(meta),
     )
+
+
+def _flat(value: Any) -> bool:
+    """A list of scalars, or of lists of scalars (chunk pairs): written on one line."""
+    return isinstance(value, list) and all(
+        not isinstance(v, (dict, list)) or (isinstance(v, list) and _flat(v)) for v in value
+    )
+
+
+def _emit(value: Any, depth: int) -> list[str]:
+    """Indented JSON, with lists of scalars (header values, chunk pairs) kept on one line and
+    small dicts of scalars inline: short, diff-friendly, still plain JSON."""
+    pad = " " * depth
+    inner = " " * (depth + 1)
+    if isinstance(value, dict) and value:
+        scalars = all(not isinstance(v, (dict, list)) for v in value.values())
+        inline = json.dumps(value, ensure_ascii=False)
+        if scalars and len(inline) <= 80:
+            return [inline]
+        lines = ["{"]
+        items = list(value.items())
+        for n, (key, item) in enumerate(items):
+            sub = _emit(item, depth + 1)
+            sub[0] = f"{inner}{json.dumps(key, ensure_ascii=False)}: {sub[0].lstrip()}"
+            if n < len(items) - 1:
+                sub[-1] += ","
+            lines += sub
+        lines.append(pad + "}")
+        return lines
+    if isinstance(value, list) and value and not _flat(value):
+        lines = ["["]
+        for n, item in enumerate(value):
+            sub = _emit(item, depth + 1)
+            sub[0] = inner + sub[0].lstrip()
+            if n < len(value) - 1:
+                sub[-1] += ","
+            lines += sub
+        lines.append(pad + "]")
+        return lines
+    if isinstance(value, list) and value:
+        return ["[" + ", ".join(_emit(v, depth)[0] for v in value) + "]"]
+    if isinstance(value, float) and "e" in repr(value):  # YAML 1.1 reads 1e-05 as a string
+        text = f"{value:.12f}".rstrip("0")
+        return [text + "0" if text.endswith(".") else text]
+    return [json.dumps(value, ensure_ascii=False)]
+
+
+def _body_text(body: bytes) -> tuple[str, bool]:
+    """(text for `body.string`, whether it holds the exact bytes)."""
+    try:
+        return body.decode("utf-8"), True
+    except UnicodeDecodeError:
+        return body.decode("utf-8", errors="replace"), False
+
+
+def decode_chunks(items: list[Any], body: bytes) -> list[tuple[float, bytes]]:
+    """[[offset, length in bytes of the body] | [offset, text], ...] -> [(offset, bytes)]."""
+    out: list[tuple[float, bytes]] = []
+    pos = 0
+    for t, c in items:
+        if isinstance(c, int):
+            out.append((float(t), body[pos : pos + c]))
+            pos += c
+        else:
+            out.append((float(t), _bytes(c)))
+    return out
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _text(value: Any) -> str:

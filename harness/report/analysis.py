@@ -428,8 +428,16 @@ def compare_pair(
 def target_pairs(df: pd.DataFrame, targets: Sequence[str]) -> list[PairStats]:
     out = []
     by_target = {t: df[df["target"] == t] for t in targets}
+    # Pairs that share no job have nothing to compare: skip them cheaply (an audit of many
+    # providers' cassettes has hundreds of such pairs).
+    jobs = {
+        t: set(zip(*(frame[k].astype(str) for k in PAIR_KEYS), strict=True))
+        for t, frame in by_target.items()
+    }
     for i, a in enumerate(targets):
         for b in targets[i + 1:]:
+            if jobs[a].isdisjoint(jobs[b]):
+                continue
             out.append(compare_pair(by_target[a], by_target[b], kind="targets", a=a, b=b))
     return out
 

@@ -167,6 +167,11 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
         facts.append(f"status {meta['status']}")
     if meta.get("simulated"):
         facts.append("simulated providers")
+    if (meta.get("jobs_by_mode") or {}).get("replay"):  # harness.record: replayed jobs
+        facts.append("replayed from cassettes, " + (
+            "paced (latency re-measured; recorded_latency_ms as recorded)" if meta.get("paced")
+            else "latency as recorded"))
+    facts += [f"cassettes: {src}" for src in meta.get("cassette_sources") or []]
     if meta.get("started_at"):
         facts.append(f"started {meta['started_at']}")
     if meta.get("suites"):

@@ -62,8 +62,17 @@ def expand(
                     )
     if shard is not None:
         k, n = shard
-        jobs = [job for job in jobs if shard_of(job.id, n) == k]
+        # Shard by case, target and variant, never by repeat: the repeats of one group stay
+        # together (one cassette, and `same_across_repeats` compares them).
+        jobs = [job for job in jobs if shard_of(_group_id(job), n) == k]
     return jobs
+
+
+def _group_id(job: Job) -> str:
+    parts = [job.case.suite, job.case.id, job.target.name]
+    if job.variant:
+        parts.append(job.variant)
+    return "::".join(parts)
 
 
 def matches(case: Case, target: Target) -> bool:

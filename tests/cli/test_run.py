@@ -125,3 +125,16 @@ def test_no_retry_on_400(tmp_path: Path, providers_file: Path, sims, capsys) -> 
     rows = read_results(_run_dir(tmp_path / "o") / "results.jsonl")
     assert code == 0
     assert rows[0]["attempts"] == 1 and rows[0]["error_class"] == "validation"
+
+
+def test_live_simulate_renames_targets_and_passes(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["run", str(SUITES / "basic.yaml"), "--target", "mistral/mistral-medium-3.5",
+                 "--target", "empiriolabs/mistral-medium-3-1", "--simulate", "--mode", "live",
+                 "--out", str(tmp_path), "-q"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    rows = read_results(_run_dir(tmp_path) / "results.jsonl")
+    assert {r["target"] for r in rows} == {"sim-mistral/mistral-medium-3.5",
+                                           "sim-empiriolabs/mistral-medium-3-1"}
+    assert {r["mode"] for r in rows} == {"live"} and all(r["passed"] for r in rows)

@@ -47,8 +47,18 @@ def test_no_target(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.Monke
 def test_missing_key_names_the_variable(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                         monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
-    err = _err(["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--out", str(tmp_path)],
-               capsys)
+    err = _err(["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--out", str(tmp_path),
+                "--mode", "live"], capsys)
+    assert err.startswith("error: missing API key: set MISTRAL_API_KEY (for mistral) in the environment.")
+    assert not any(tmp_path.iterdir())  # nothing started
+
+
+def test_no_key_and_no_recordings_is_the_missing_key_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MISTRAL_API_KEY", raising=False)
+    err = _err(["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--out", str(tmp_path / "o"),
+                "--cassettes", str(tmp_path / "none")], capsys)
     assert err.startswith("error: missing API key: set MISTRAL_API_KEY (for mistral) in the environment.")
     assert not any(tmp_path.iterdir())  # nothing started
 

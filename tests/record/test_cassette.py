@@ -71,3 +71,26 @@ def test_two_keys_hash_differently_and_query_secrets_are_scrubbed() -> None:
     assert a != b and "key-one" not in a
     url = scrub_url("https://g/v1/models?key=SECRETVALUE&alt=json")
     assert "SECRETVALUE" not in url and "alt=json" in url
+
+
+def test_written_as_json_style_yaml_that_every_reader_agrees_on(tmp_path: Path) -> None:
+    import json
+
+    import yaml
+
+    odd = 'a\x85b\u2028c\x7fd\ufeffe😀f"g\\h\tj\nk\x00'.encode()
+    chunks = [(0.00001, odd[:3]), (0.5, odd[3:])]
+    inter = _interaction(odd, chunks)
+    inter.request_body = '{"q": "\u2028😀"}'
+    path = tmp_path / "odd.yaml"
+    Cassette(path, [inter], {"source": SIM_SOURCE}).save()
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == yaml.safe_load(text)  # the same document for both readers
+    back = load_cassette(path).interactions[0]
+    assert back.body == odd and back.chunks == chunks and back.request_body == inter.request_body
+    _, responses, _ = deserialize(text, yamlserializer)
+    assert responses[0]["body"]["string"] == odd
+    # a body that is not UTF-8 keeps its exact bytes
+    raw = b"\xff\xfe\x00binary"
+    Cassette(path, [_interaction(raw)]).save()
+    assert load_cassette(path).interactions[0].body == raw

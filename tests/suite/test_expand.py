@@ -206,3 +206,24 @@ def test_a_target_whose_provider_does_not_serve_the_endpoint_is_skipped():
         ("endpoint=chat", "gw/g"),
         ("endpoint=messages", "gw/g"),
     ]
+
+
+def test_shards_keep_the_repeats_of_a_group_together() -> None:
+    from harness.core.models import Case, ModelInfo, Provider, Target
+    from harness.suite import expand
+
+    provider = Provider(name="p", base_url="http://x", dialect="openai", models={"m": ModelInfo(id="m")})
+    target = Target(provider, provider.models["m"])
+    cases = [
+        Case(suite="s", id=f"c{i}", request={"messages": []}, repeat=4, matrix={"temperature": [0, 1]})
+        for i in range(12)
+    ]
+    everything = expand(cases, [target])
+    seen: dict[tuple[str, str], int] = {}
+    total = 0
+    for k in (1, 2, 3):
+        shard = expand(cases, [target], shard=(k, 3))
+        total += len(shard)
+        for job in shard:
+            assert seen.setdefault((job.case.id, job.variant), k) == k
+    assert total == len(everything)

@@ -1,0 +1,126 @@
+"""The plugin's options (one group, "harness") and the settings read from them.
+
+The plugin is inert unless a target is given: `--harness-target` (repeatable or
+comma-separated), else the `HARNESS_TARGETS` environment variable (comma-separated, as for
+`harness run`), else the `harness_targets` ini option (whitespace- or comma-separated).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+MODES = ("live", "record", "replay", "auto")
+TARGETS_ENV = "HARNESS_TARGETS"
+TARGETS_INI = "harness_targets"
+
+
+def add_options(parser: Any) -> None:
+    group = parser.getgroup(
+        "harness", "llm-contract-harness: run suite YAML files as tests (active with a target)"
+    )
+    group.addoption(
+        "--harness-target", action="append", default=[], dest="harness_target",
+        metavar="PROVIDER/MODEL",
+        help="run the suite files given to pytest against this target (repeatable or "
+        "comma-separated); without a target (here, $HARNESS_TARGETS or the harness_targets "
+        "ini option) the plugin does nothing",
+    )
+    group.addoption(
+        "--harness-providers", action="append", default=[], dest="harness_providers",
+        metavar="FILE", help="extra providers file, ${ENV} interpolated (repeatable)",
+    )
+    group.addoption(
+        "--harness-mode", choices=MODES, default=None, dest="harness_mode",
+        help="live: call the providers; record: call them and (re)write the cassettes; "
+        "replay: answer from the cassettes, no network, no key; auto: replay what is recorded, "
+        "record what is not. Default: live, or replay when a target's API key is not set "
+        "(as `harness run --mode`)",
+    )
+    group.addoption(
+        "--harness-cassettes", default="cassettes", dest="harness_cassettes", metavar="DIR",
+        help="folder of the cassettes (default cassettes/)",
+    )
+    group.addoption(
+        "--harness-pace", action="store_true", default=False, dest="harness_pace",
+        help="replay: hand streams over chunk by chunk at their recorded offsets",
+    )
+    group.addoption(
+        "--harness-out", default="reports", dest="harness_out", metavar="DIR",
+        help="folder for run folders (default reports/)",
+    )
+    group.addoption(
+        "--harness-simulate", action="store_true", default=False, dest="harness_simulate",
+        help="send each target's traffic to a local reference simulator of its provider "
+        "(one per pytest process); live: targets renamed sim-<provider>/...; record/auto: "
+        "cassettes recorded from the simulator under the real target names",
+    )
+    group.addoption(
+        "--harness-sim-latency-ms", type=float, default=20.0, dest="harness_sim_latency_ms",
+        metavar="MS", help="simulator latency with --harness-simulate (default 20)",
+    )
+    group.addoption(
+        "--harness-timeout", type=float, default=60.0, dest="harness_timeout",
+        metavar="SECONDS", help="per-request timeout (default 60; a case's timeout_s overrides)",
+    )
+    group.addoption(
+        "--harness-retries", type=int, default=3, dest="harness_retries", metavar="N",
+        help="retries on 429, 5xx and transport errors (default 3)",
+    )
+    group.addoption(
+        "--harness-seed", type=int, default=None, dest="harness_seed",
+        help="seed for retry jitter",
+    )
+    parser.addini(
+        TARGETS_INI, type="args", default=[],
+        help="targets (provider/model) that activate the harness plugin",
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    targets: tuple[str, ...]
+    providers: tuple[str, ...] = ()
+    mode: str | None = None  # None: the CLI's default
+    cassettes: str = "cassettes"
+    pace: bool = False
+    out: str = "reports"
+    simulate: bool = False
+    sim_latency_ms: float = 20.0
+    timeout_s: float = 60.0
+    retries: int = 3
+    seed: int | None = None
+
+
+def _split(values: Any) -> list[str]:
+    return [t.strip() for v in values or () for t in str(v).split(",") if t.strip()]
+
+
+def target_names(config: Any) -> list[str]:
+    """The targets asked for; empty means the plugin stays inert."""
+    names = _split(config.getoption("harness_target"))
+    if not names:
+        names = _split([os.environ.get(TARGETS_ENV, "")])
+    if not names:
+        names = _split(config.getini(TARGETS_INI))
+    return list(dict.fromkeys(names))
+
+
+def read_settings(config: Any) -> Settings | None:
+    names = target_names(config)
+    if not names:
+        return None
+    return Settings(
+        targets=tuple(names),
+        providers=tuple(config.getoption("harness_providers") or ()),
+        mode=config.getoption("harness_mode"),
+        cassettes=config.getoption("harness_cassettes"),
+        pace=bool(config.getoption("harness_pace")),
+        out=config.getoption("harness_out"),
+        simulate=bool(config.getoption("harness_simulate")),
+        sim_latency_ms=config.getoption("harness_sim_latency_ms"),
+        timeout_s=config.getoption("harness_timeout"),
+        retries=config.getoption("harness_retries"),
+        seed=config.getoption("harness_seed"),
+    )
