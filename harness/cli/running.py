@@ -16,6 +16,7 @@ from harness.core.loop import run as run_loop
 from harness.core.models import Job, Target
 
 SIM_KEY = "sim-key"
+SIM_CHUNK_DELAY_MS = 5.0
 
 
 def _start_simulators(
@@ -33,6 +34,8 @@ def _start_simulators(
             models=tuple(provider.models),
             latency_ms=latency_ms,
             jitter_ms=latency_ms / 4,
+            # paced streams, so tokens/s and inter-token latency look like a served model's
+            chunk_delay_ms=SIM_CHUNK_DELAY_MS,
         )
         servers[provider.name] = stack.enter_context(SimServer(cfg))
     return servers
