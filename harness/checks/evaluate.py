@@ -21,6 +21,7 @@ from harness.wire.normalize import normalize
 from harness.wire.streams import StreamResult, classify_stream, looks_html
 
 EXCERPT_CHARS = 2000
+MIN_RATE_SPAN_S = 0.005  # below this, tokens/s measures the network buffer, not the model
 # A case that names none of these gets an implicit `status: 2xx`: a success is the contract.
 _STATUS_AWARE = frozenset({"status", "error_envelope", "param_range"})
 
@@ -233,9 +234,11 @@ def timing_columns(
     rate = None
     completion = usage.completion_tokens if usage else None
     latency = exchange.latency_ms
-    if completion and offsets and latency is not None:
+    # A rate needs the tokens spread over time: with one content event (or all of them in one
+    # burst, under MIN_RATE_SPAN_S) there is no generation speed to measure, only a delivery.
+    if completion and len(offsets) > 1 and latency is not None:
         span = latency / 1000.0 - offsets[0]
-        rate = round(completion / span, 2) if span > 0 else None
+        rate = round(completion / span, 2) if span >= MIN_RATE_SPAN_S else None
     return {
         "ttft_ms": _ms(first_token_ms(exchange, stream)),
         "ttfb_ms": _ms(ttfb),

@@ -151,12 +151,17 @@ def _audit(args: argparse.Namespace) -> int:
     _report(result.rows, run_dir, saved, quiet=args.quiet)
     for note in result.skipped:
         print(f"skipped: {note}")
-    verdict = "PASS" if not failed else "FAIL"
+    # A .yaml file that does not even parse is a damaged cassette, not some other YAML: it
+    # must not let the audit pass as if it held nothing.
+    damaged = [note for note in result.skipped if "not valid YAML" in note]
+    verdict = "PASS" if not failed and not damaged else "FAIL"
     print(
         f"{verdict}: {len(result.rows) - len(failed)}/{len(result.rows)} recorded interactions "
-        f"passed ({len(result.files)} cassettes); run folder {run_dir}"
+        f"passed ({len(result.files)} cassettes"
+        + (f"; {len(damaged)} damaged file(s) could not be read" if damaged else "")
+        + f"); run folder {run_dir}"
     )
-    return 0 if not failed else 1
+    return 0 if verdict == "PASS" else 1
 
 
 def _report(

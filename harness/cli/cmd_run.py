@@ -7,6 +7,7 @@ import os
 import sys
 from typing import Any
 
+from harness.cli.argtypes import non_negative, positive
 from harness.core.errors import MissingCredentialError, UsageError
 
 
@@ -26,7 +27,7 @@ def add_parser(sub: Any) -> None:
                    help="requests in flight per target (default 8)")
     p.add_argument("--out", default="reports", metavar="DIR",
                    help="folder for run folders (default reports/)")
-    p.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS",
+    p.add_argument("--timeout", type=positive, default=60.0, metavar="SECONDS",
                    help="per-request timeout (default 60; a case's timeout_s overrides)")
     p.add_argument("--retries", type=int, default=3, metavar="N",
                    help="retries on 429, 5xx and transport errors (default 3)")
@@ -47,7 +48,7 @@ def add_parser(sub: Any) -> None:
                    "provider's dialect (no key, no network); live: targets are renamed "
                    "sim-<provider>/...; record/auto: cassettes are recorded from the simulator "
                    "under the real target names (their metadata says so)")
-    p.add_argument("--sim-latency-ms", type=float, default=20.0, metavar="MS",
+    p.add_argument("--sim-latency-ms", type=non_negative, default=20.0, metavar="MS",
                    help="simulator latency with --simulate (default 20)")
     p.add_argument("--seed", type=int, default=None, help="seed for retry jitter")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")

@@ -5,15 +5,17 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from harness.cli.argtypes import fraction, non_negative, port
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser("simulate", help="run the reference simulator (mistral or openai dialect)")
     p.add_argument("--dialect", choices=("mistral", "openai"), default="openai")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8300)
-    p.add_argument("--latency-ms", type=float, default=0.0, help="base latency per answer")
-    p.add_argument("--jitter-ms", type=float, default=0.0, help="uniform extra latency")
-    p.add_argument("--fault-rate", type=float, default=0.0, help="share of requests that fail (0..1)")
+    p.add_argument("--port", type=port, default=8300, help="0 picks a free port")
+    p.add_argument("--latency-ms", type=non_negative, default=0.0, help="base latency per answer")
+    p.add_argument("--jitter-ms", type=non_negative, default=0.0, help="uniform extra latency")
+    p.add_argument("--fault-rate", type=fraction, default=0.0, help="share of requests that fail (0..1)")
     p.add_argument("--faults", default="429,500,503", help="fault kinds drawn from, comma-separated")
     p.add_argument("--seed", type=int, default=0, help="seed of the fault and jitter draws")
     p.add_argument("--api-key", action="append", default=[], metavar="KEY",
@@ -38,5 +40,10 @@ def run(args: argparse.Namespace) -> int:
         )
     except ValueError as exc:
         raise UsageError(f"harness simulate: {exc}") from None
-    serve(config, args.host, args.port)
+    try:
+        serve(config, args.host, args.port)
+    except OSError as exc:
+        raise UsageError(
+            f"harness simulate: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}"
+        ) from None
     return 0

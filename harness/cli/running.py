@@ -168,6 +168,10 @@ def execute_run(
         if mode is None:
             mode, defaulted = default_mode(jobs)
         store = CassetteStore(cassettes)
+        store.hint_args = "".join(
+            [f" --cassettes {cassettes}" if Path(cassettes) != Path("cassettes") else ""]
+            + [f" --providers {f}" for f in provider_files]
+        )
         plans = store.plan(jobs, mode)
         network = [job for job, how in zip(jobs, plans, strict=True) if how != "replay"]
         if defaulted and not any(store.path(job).is_file() for job in jobs):

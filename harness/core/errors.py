@@ -6,7 +6,8 @@
     │   ├── ProviderConfigError       a providers file or catalogue entry is broken
     │   ├── UnknownTargetError        `provider/model` names nothing in the catalogue
     │   ├── UnknownCheckError         `expect:` names a check that is not registered
-    │   └── MissingCredentialError    the target's API-key environment variable is unset
+    │   ├── MissingCredentialError    the target's API-key environment variable is unset
+    │   └── RunFileError              a run folder's files are corrupt (also a ValueError)
     ├── RegistryError                 a duplicate registration (a programming error)
     └── CheckFailure                  a check saw a response that breaks the contract (exit 1);
                                       data, not a crash: check, title, expected, received
@@ -53,6 +54,10 @@ class UnknownCheckError(UsageError):
 
 class MissingCredentialError(UsageError):
     """The environment variable holding the target's API key is not set."""
+
+
+class RunFileError(UsageError, ValueError):
+    """A results.jsonl / run.json / results.parquet that cannot be read as a run."""
 
 
 class RegistryError(HarnessError):

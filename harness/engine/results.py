@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Self
 
 from harness.core.columns import FORMAT_VERSION
-from harness.core.errors import UsageError
+from harness.core.errors import RunFileError, UsageError
 
 __all__ = [
     "META_FILE",
@@ -64,7 +64,12 @@ def create_run_dir(out: Path | str, run_id: str | None = None) -> Path:
     A given run id that already has a folder is a usage error: rows of two runs never mix.
     """
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"cannot create the output folder {out}: {exc.strerror or exc} (choose another --out)"
+        ) from None
     if run_id is not None:
         if not _RUN_ID_RE.match(run_id):
             raise UsageError(
@@ -165,14 +170,14 @@ def iter_results(path: Path | str) -> Iterator[dict[str, Any]]:
     """Rows of a results.jsonl (or of a run folder), in file order.
 
     A last line that does not parse (a run killed mid-write) is skipped; a bad line elsewhere
-    is corruption and raises ValueError naming the line.
+    is corruption: RunFileError (a ValueError) naming it.
     """
     path = _results_path(path)
     with open(path, encoding="utf-8", errors="replace") as fh:
         pending: tuple[int, str] | None = None
         for lineno, line in enumerate(fh, 1):
             if pending is not None:
-                raise ValueError(
+                raise RunFileError(
                     f"{path}: line {pending[0]} is not valid JSON: {pending[1][:80]!r}"
                 )
             stripped = line.strip()
@@ -184,7 +189,7 @@ def iter_results(path: Path | str) -> Iterator[dict[str, Any]]:
                 pending = (lineno, stripped)  # fine only if it turns out to be the last line
                 continue
             if not isinstance(row, dict):
-                raise ValueError(f"{path}: line {lineno} is not a JSON object")  # noqa: TRY004
+                raise RunFileError(f"{path}: line {lineno} is not a JSON object")
             yield row
 
 
@@ -272,7 +277,11 @@ def read_meta(run_dir: Path | str) -> dict[str, Any]:
             data = json.load(fh)
     except FileNotFoundError:
         return {}
-    return data if isinstance(data, dict) else {}
+    except ValueError as exc:
+        raise RunFileError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise RunFileError(f"{path}: not a JSON object")
+    return data
 
 
 def write_meta(run_dir: Path | str, meta: Mapping[str, Any]) -> dict[str, Any]:

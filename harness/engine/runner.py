@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -110,6 +111,28 @@ def _secret_values(prepared: Any, api_key: str | None) -> list[str]:
     if api_key:
         found.append(api_key)
     return sorted(set(found), key=len, reverse=True)
+
+
+def scrub_key_echoes(body: bytes, secrets: Sequence[str]) -> bytes:
+    """An error body with every echo of a secret removed: the secret itself, and the masked
+    echo providers print ("Incorrect API key provided: sk-proj-*****5678"), which still shows
+    the key's first and last characters."""
+    if not body:
+        return body
+    text = body.decode("utf-8", errors="surrogateescape")
+    changed = False
+    for secret in secrets:
+        if len(secret) < 8:
+            continue
+        if secret in text:
+            text = text.replace(secret, "***")
+            changed = True
+        pattern = re.compile(
+            re.escape(secret[:3]) + r"[^\s\"']*\*[^\s\"']*" + re.escape(secret[-4:])
+        )
+        text, n = pattern.subn("***", text)
+        changed = changed or n > 0
+    return text.encode("utf-8", errors="surrogateescape") if changed else body
 
 
 async def execute(
@@ -212,6 +235,8 @@ async def execute(
             error_message = _error_message(exc, _secret_values(prepared, api_key), detail)
         if not retryable or attempts >= policy.max_attempts:
             streamed = capture.finish() if capture is not None else None
+            if status is not None and status >= 400 and api_key:
+                body = scrub_key_echoes(body, _secret_values(prepared, api_key))
             return Exchange(
                 method=prepared.method,
                 url=prepared.url,

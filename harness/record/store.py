@@ -86,11 +86,12 @@ class _Group:
     written: bool = False
 
 
-def record_hint(job: Job, source: str | None = None) -> str:
-    """The command that (re-)records a job's cassette."""
+def record_hint(job: Job, source: str | None = None, extra: str = "") -> str:
+    """The command that (re-)records a job's cassette; `extra` carries the run's own
+    --cassettes / --providers so the command writes where this run reads."""
     suite = job.case.loc.path if job.case.loc is not None else job.case.suite
     sim = " --simulate" if source == SIM_SOURCE else ""
-    return f"`harness run {suite} --target {job.target.name} --mode record{sim}`"
+    return f"`harness run {suite} --target {job.target.name} --mode record{sim}{extra}`"
 
 
 class CassetteStore:
@@ -100,6 +101,7 @@ class CassetteStore:
         self.root = Path(root)
         self.run_id = run_id
         self.source = source  # metadata `source` of the cassettes this run records
+        self.hint_args = ""  # e.g. " --cassettes DIR --providers FILE", for record_hint
         self._paths: dict[tuple[str, str, str, str], Path] = {}
         self._loaded: dict[Path, _Loaded | Miss] = {}
         self._groups: dict[Path, _Group] = {}
@@ -167,7 +169,7 @@ class CassetteStore:
             result = Miss(
                 "bad_cassette",
                 f"cassette {path} cannot be read ({type(exc).__name__}: "
-                f"{str(exc)[:200]}); re-record it with {record_hint(job)}",
+                f"{str(exc)[:200]}); re-record it with {record_hint(job, extra=self.hint_args)}",
             )
         else:
             by_key: dict[tuple[str, str, str], list[Interaction]] = {}
@@ -193,7 +195,7 @@ class CassetteStore:
                 return Miss(
                     "no_recording",
                     f"no recording for case {job.case.id} on target {job.target.name}{where} "
-                    f"(cassette {path}): record it with {record_hint(job)}",
+                    f"(cassette {path}): record it with {record_hint(job, extra=self.hint_args)}",
                 )
             return loaded
         slot = loaded.by_slot.get((job.repeat, turn))
@@ -203,7 +205,7 @@ class CassetteStore:
         if matches and not loaded.by_slot and job.repeat < len(matches):
             return matches[job.repeat]  # a cassette without repeat marks (another tool's)
         source = loaded.cassette.metadata.get("source")
-        hint = record_hint(job, str(source) if source else None)
+        hint = record_hint(job, str(source) if source else None, self.hint_args)
         what = f"repeat {job.repeat}" + (f", turn {turn}" if turn > 1 else "")
         if matches:
             return Miss(

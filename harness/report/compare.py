@@ -14,7 +14,7 @@ A regression: McNemar p < 0.05 and more jobs passing only on A than only on B.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.report import fmt
@@ -50,6 +50,8 @@ class Comparison:
     b: RunReport
     pairing: str
     pairs: list[PairStats]
+    only_a: list[str] = field(default_factory=list)  # jobs A ran and B did not (dropped)
+    only_b: list[str] = field(default_factory=list)  # jobs B ran and A did not (new)
 
     @property
     def regressions(self) -> list[PairStats]:
@@ -61,6 +63,8 @@ class Comparison:
             "run_b": self.b.run_id,
             "pairing": self.pairing,
             "regression": bool(self.regressions),
+            "only_a": self.only_a,
+            "only_b": self.only_b,
             "pairs": [{**asdict(p), "significant": p.significant, "regression": p.regression}
                       for p in self.pairs],
             "a": self.a.to_dict(),
@@ -95,7 +99,26 @@ def compare_runs(
     else:
         pairing = ALL_VS_ALL
         pairs = [one(a, b) for a in ta for b in tb]
-    return Comparison(a=report_a, b=report_b, pairing=pairing, pairs=pairs)
+    keys_a, keys_b = _job_keys(da), _job_keys(db)
+    return Comparison(a=report_a, b=report_b, pairing=pairing, pairs=pairs,
+                      only_a=sorted(keys_a - keys_b), only_b=sorted(keys_b - keys_a))
+
+
+def _job_keys(d: pd.DataFrame) -> set[str]:
+    """suite::case[::variant][::rN] of every job, whatever the target."""
+    out = set()
+    for suite, case, variant, repeat in zip(d["suite"], d["case"], d["variant"], d["repeat"],
+                                            strict=True):
+        label = f"{suite}::{case}"
+        if isinstance(variant, str) and variant:
+            label += f"::{variant}"
+        out.add(f"{label}::r{repeat}")
+    return out
+
+
+def _coverage(c: Comparison) -> str:
+    return (f"{len(c.only_a)} job(s) only in A (dropped by B), "
+            f"{len(c.only_b)} only in B (new in B)")
 
 
 def _verdict(c: Comparison) -> str:
@@ -117,6 +140,7 @@ def render_compare_text(c: Comparison) -> str:
     return "\n".join([
         f"A = {c.a.run_id} (baseline), B = {c.b.run_id} (candidate); pairing: {c.pairing}",
         _table_text(header, rows) if rows else "no common target pairing",
+        _coverage(c),
         _verdict(c),
     ])
 
@@ -134,6 +158,10 @@ def render_compare_markdown(c: Comparison) -> str:
                  "over jobs priced on both sides."), ""]
     else:
         out += ["No comparison: the runs have no target pairing.", ""]
+    out += [f"Coverage: {_coverage(c)}.", ""]
+    for title, jobs in (("Only in A (dropped by B)", c.only_a), ("Only in B (new)", c.only_b)):
+        if jobs:
+            out += [f"{title}:", ""] + [f"- {fmt.md_code(j)}" for j in jobs[:200]] + [""]
     rows = [("A", *r) for r in head_to_head_rows(c.a.targets)]
     rows += [("B", *r) for r in head_to_head_rows(c.b.targets)]
     out += ["## Each run", "", _md_table(("run", *H2H_HEADER), rows), ""]

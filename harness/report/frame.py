@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.core.columns import FORMAT_VERSION, RESULT_COLUMNS
-from harness.core.errors import UsageError
+from harness.core.errors import RunFileError, UsageError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -240,9 +240,13 @@ def parquet_format_version(path: Path | str) -> int | None:
 
 
 def _read_parquet(path: Path) -> pd.DataFrame:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    table = pq.read_table(path)
+    try:
+        table = pq.read_table(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise RunFileError(f"{path}: not a readable Parquet file ({exc})") from None
     raw = (table.schema.metadata or {}).get(META_KEY)
     types: dict[str, str] = json.loads(raw).get("columns", {}) if raw else {}
     df = table.to_pandas()
@@ -275,10 +279,21 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return normalize_frame(df, extra)
 
 
+# Keys every result row has; a line without them is not a row of this harness.
+ROW_KEYS = ("suite", "case", "target", "passed")
+
+
 def _read_jsonl(path: Path) -> pd.DataFrame:
     from harness.engine.results import read_results
 
-    return to_frame(read_results(path))
+    rows = read_results(path)
+    for number, row in enumerate(rows, 1):
+        missing = [k for k in ROW_KEYS if k not in row]
+        if missing:
+            raise RunFileError(
+                f"{path}: row {number} is not a result row (no {', '.join(missing)})"
+            )
+    return to_frame(rows)
 
 
 def read_frame(path: Path | str) -> pd.DataFrame:
@@ -293,7 +308,12 @@ def read_frame(path: Path | str) -> pd.DataFrame:
         if parquet.exists() and (
             not jsonl.exists() or parquet.stat().st_mtime >= jsonl.stat().st_mtime
         ):
-            return _read_parquet(parquet)
+            try:
+                return _read_parquet(parquet)
+            except RunFileError:
+                if not jsonl.exists():
+                    raise
+                # a damaged derived file: the rows of record are in results.jsonl
         if jsonl.exists():
             return _read_jsonl(jsonl)
         raise UsageError(f"{path} is not a run folder: it has no {JSONL_FILE} or {PARQUET_FILE}")

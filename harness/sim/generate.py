@@ -128,7 +128,10 @@ class Generator:
     def choice(self, req: ChatRequest, index: int, rng: random.Random) -> ChoiceOut:
         message = last_user_text(req.messages)
         last = req.messages[-1] if req.messages else {}
-        if last.get("role") == "tool":
+        # After a tool result the model answers in text, unless tool_choice forces a call
+        # (required / any / a named function): then it must call again, as the real APIs do.
+        forced = req.tool_choice in ("required", "any") or isinstance(req.tool_choice, dict)
+        if last.get("role") == "tool" and not (forced and req.tools):
             text = tool_result_answer(
                 _tool_name(req.messages), content_text(last.get("content")), rng
             )

@@ -99,7 +99,7 @@ def test_replay_names_the_missing_cassette_and_how_to_record_it(
         "NO_RECORDING basic::haiku::mistral/mistral-medium-3.5: no recording for case haiku on "
         f"target mistral/mistral-medium-3.5 (cassette {cas}/basic/haiku/mistral/"
         f"mistral-medium-3.5.yaml): record it with `harness run {BASIC} --target "
-        "mistral/mistral-medium-3.5 --mode record`"
+        f"mistral/mistral-medium-3.5 --mode record --cassettes {cas}`"
     ) in printed.out.splitlines()
     (run_dir,) = _run_dirs(tmp_path / "o")
     rows = read_results(run_dir)
@@ -128,8 +128,9 @@ def test_a_stale_cassette_is_reported_not_replayed(
     )
     assert '-   "content": "Write a haiku about the ocean.",' in out
     assert '+   "content": "Write a haiku about the sea.",' in out
+    # the command records into this run's own cassettes folder
     assert (f"re-record it with `harness run {suite} --target mistral/mistral-medium-3.5 "
-            "--mode record --simulate`") in out
+            f"--mode record --simulate --cassettes {cas}`") in out
     rows = read_results(_run_dirs(tmp_path / "b")[0])
     assert [r["passed"] for r in rows].count(False) == 1  # the other four still replay
     assert next(r for r in rows if not r["passed"])["error_class"] == "stale_cassette"

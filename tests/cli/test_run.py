@@ -138,3 +138,60 @@ def test_live_simulate_renames_targets_and_passes(tmp_path: Path,
     assert {r["target"] for r in rows} == {"sim-mistral/mistral-medium-3.5",
                                            "sim-empiriolabs/mistral-medium-3-1"}
     assert {r["mode"] for r in rows} == {"live"} and all(r["passed"] for r in rows)
+
+
+def test_a_wrong_key_s_masked_echo_is_not_written(tmp_path: Path, providers_file: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """OpenAI-style APIs echo a wrong key as 'sk-live-*****7061': even that never lands."""
+    wrong = "sk-live-WRONGKEY-0a1b2c3d4e5f7061"
+    monkeypatch.setenv("TEST_PROVIDER_KEY", wrong)
+    suite = tmp_path / "w.yaml"
+    suite.write_text("cases:\n  - id: wrong_key\n    request:\n"
+                     "      messages: [{role: user, content: hi}]\n"
+                     "    expect:\n      - status: 401\n      - error_envelope: {class: auth}\n",
+                     encoding="utf-8")
+    out = tmp_path / "o"
+    code = main(["run", str(suite), "--target", "g/mistral-medium-3-1", "--providers",
+                 str(providers_file), "--out", str(out), "-q"])
+    printed = capsys.readouterr()
+    assert code == 0, printed.out
+    rows = read_results(_run_dir(out) / "results.jsonl")
+    assert "Incorrect API key provided: ***" in rows[0]["response_excerpt"]
+    for path in out.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert wrong.encode() not in data and b"*****7061" not in data, path
+    assert "7061" not in printed.out + printed.err
+
+
+def test_tool_loop_that_never_ends_fails_at_max_turns_over_http(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """tool_choice required forces a call on every turn (as the real APIs do), so the loop
+    hits max_turns: a failed case, counted turn by turn, against the simulator over HTTP."""
+    suite = tmp_path / "loop.yaml"
+    suite.write_text(
+        """
+cases:
+  - id: forever
+    tool_loop: {results: {get_weather: {temp_c: 31}}, max_turns: 3}
+    request:
+      tool_choice: required
+      tools:
+        - type: function
+          function:
+            name: get_weather
+            parameters: {type: object, properties: {city: {type: string}}, required: [city]}
+      messages: [{role: user, content: "Weather in Lagos?"}]
+""",
+        encoding="utf-8",
+    )
+    code = main(["run", str(suite), "--target", "empiriolabs/mistral-medium-3-1", "--simulate",
+                 "--mode", "live", "--out", str(tmp_path / "o"), "-q"])
+    capsys.readouterr()
+    assert code == 1
+    (row,) = read_results(_run_dir(tmp_path / "o") / "results.jsonl")
+    assert row["turns"] == 3 and len(row["turn_latencies_ms"]) == 3
+    assert row["failures"][0]["check"] == "tool_loop"
+    assert row["failures"][0]["expected"] == "an answer without tool calls by turn 3"

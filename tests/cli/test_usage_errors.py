@@ -106,3 +106,40 @@ def test_targets_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None
 def test_validate_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", str(ROOT / "suites")]) == 0
     assert "ok  " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["simulate", "--port", "99999"], "argument --port: must be between 0 and 65535, got 99999"),
+        (["simulate", "--fault-rate", "1.5"], "argument --fault-rate: must be between 0 and 1, got 1.5"),
+        (["simulate", "--latency-ms", "-5"], "argument --latency-ms: must be >= 0, got -5"),
+        (["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--timeout", "-1"],
+         "argument --timeout: must be > 0, got -1"),
+        (["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--timeout", "soon"],
+         "argument --timeout: expected a number, got 'soon'"),
+    ],
+)
+def test_numbers_out_of_range(argv: list[str], message: str,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_unwritable_out_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    err = _err(["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--mode", "replay",
+                "--out", "/proc/no-such-place"], capsys)
+    assert "error: cannot create the output folder /proc/no-such-place" in err
+
+
+def test_simulate_on_a_busy_port(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        busy = sock.getsockname()[1]
+        err = _err(["simulate", "--port", str(busy)], capsys)
+    assert f"cannot listen on 127.0.0.1:{busy}" in err

@@ -113,3 +113,13 @@ def test_errors(loader, text, message, line):
 def test_empty_document():
     assert parse("").data is None
     assert parse("# nothing\n\n").data is None
+
+
+def test_loaders_that_disagree_still_give_a_yaml_error() -> None:
+    """libyaml refuses `[stream:, status: 200]`, the pure-Python loader accepts it: libyaml's
+    verdict stands, as a YamlError with its line, never a raw scanner traceback."""
+    from harness.suite.yamlmarks import YamlError, parse
+
+    with pytest.raises(YamlError) as err:
+        parse("cases:\n  - id: a\n    expect: [stream:, status: 200]\n")
+    assert "line 3" in str(err.value) or getattr(err.value, "line", None) == 3
