@@ -578,6 +578,8 @@ class _SuiteBuilder:
                 )
         matrix = copy.deepcopy(raw_case.get("matrix") or {})
         self.check_matrix(here, label, raw, request, matrix)
+        if not raw:
+            self.check_images(label, request, raw_case, here)
         specs = self.check_specs(raw_case.get("expect") or [], here + ("expect",))
         overridden = {s.name for s in specs}
         expect = [s for s in d_expect if s.name not in overridden] + specs
@@ -611,6 +613,31 @@ class _SuiteBuilder:
             tool_loop=tool_loop,
             expect_each_turn=each,
         )
+
+    def check_images(
+        self, label: str, request: dict[str, Any], raw_case: dict[str, Any], here: JsonPath
+    ) -> None:
+        """Local image files named in `request.images` exist (relative to the suite's folder
+        or the working directory), so a typo is a load error with its line, not a run error."""
+        from harness.wire.images import is_remote
+
+        display = self.src.display
+        folder = Path(display).parent if not display.startswith("<") else None
+        for j, ref in enumerate(request.get("images") or []):
+            if not isinstance(ref, str) or is_remote(ref) or ref.startswith("data:"):
+                continue
+            path = Path(ref).expanduser()
+            candidates = [path] if path.is_absolute() else (
+                ([folder / path] if folder is not None else []) + [Path.cwd() / path]
+            )
+            if not any(c.is_file() for c in candidates):
+                own = "images" in (raw_case.get("request") or {})
+                where = here + ("request", "images", j) if own else ("defaults", "request", "images")
+                raise self.fail(
+                    f"{label} request.images[{j}]: image file {ref!r} not found (paths are "
+                    "relative to the suite file's folder or the current folder)",
+                    where,
+                )
 
     def check_tool_loop(
         self,
