@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 from collections.abc import Iterable, Mapping
@@ -16,6 +15,7 @@ from jsonschema.validators import validator_for
 
 from harness.checks.base import CheckContext
 from harness.core.errors import CheckFailure
+from harness.core.hints import hint
 from harness.core.models import Exchange, Normalized
 from harness.wire.errors import classify_error
 
@@ -38,9 +38,10 @@ def reject_unknown_keys(args: Mapping[str, Any], allowed: Iterable[str], what: s
     allowed = list(allowed)
     for key in args:
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"unknown {what} key {key!r}{hint} (allowed: {', '.join(allowed)})")
+            raise ValueError(
+                f"unknown {what} key {key!r}{hint(str(key), allowed)} "
+                f"(allowed: {', '.join(allowed)})"
+            )
 
 
 def str_list(value: Any, what: str) -> list[str]:

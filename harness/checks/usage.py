@@ -20,13 +20,13 @@ reports a total, cached <= prompt and reasoning <= completion.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Mapping
 from typing import Any
 
 from harness.checks._common import fmt_num, is_flag, is_number, parse_bounds, require_success
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
+from harness.core.hints import hint
 from harness.core.models import Exchange, Usage
 
 FIELDS = (
@@ -59,9 +59,9 @@ def _bounds(args: Any) -> dict[str, tuple[float | None, float | None]]:
             lo, hi = (None, float(value)) if key.startswith("max_") else (float(value), None)
         else:
             names = list(FIELDS) + [f"max_{f}" for f in FIELDS] + [f"min_{f}" for f in FIELDS]
-            close = difflib.get_close_matches(key, names, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"usage: unknown field {key!r}{hint} (fields: {', '.join(FIELDS)})")
+            raise ValueError(
+                f"usage: unknown field {key!r}{hint(key, names)} (fields: {', '.join(FIELDS)})"
+            )
         cur = merged.setdefault(field, [None, None])
         if lo is not None:
             cur[0] = lo

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from harness.core.errors import RegistryError
+from harness.core.hints import closest
 
 T = TypeVar("T")
 
@@ -37,8 +37,7 @@ class Registry(Generic[T]):
         return self._items.get(name)
 
     def suggest(self, name: str) -> str | None:
-        close = difflib.get_close_matches(name, list(self._items), n=1, cutoff=0.6)
-        return close[0] if close else None
+        return closest(name, self._items)
 
     def names(self) -> list[str]:
         return sorted(self._items)

@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from harness.core.errors import ProviderConfigError, UnknownTargetError
+from harness.core.hints import hint
 from harness.core.models import DIALECTS, ENDPOINTS, ModelInfo, Price, Provider, Target
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
@@ -104,10 +105,7 @@ class Catalogue:
 
 
 def _hint(name: str, known: Iterable[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return hint(name, known, " (did you mean {!r}?)")
 
 
 def load_catalogue(

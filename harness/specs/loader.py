@@ -30,6 +30,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from harness.core.hints import hint
 from harness.specs.deviations import apply_deviations
 from harness.specs.openapi import as_schema, closure, components, convert, read_document
 
@@ -92,11 +93,8 @@ class SpecSource:
         return {n: convert(self.schemas[n]) for n in names}
 
     def _unknown(self, component: str) -> str:
-        import difflib
-
-        close = difflib.get_close_matches(component, list(self.schemas), n=1, cutoff=0.6)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        msg = f"the {self.name} spec ({self.origin}) has no component {component!r}{hint}"
+        suggestion = hint(component, self.schemas)
+        msg = f"the {self.name} spec ({self.origin}) has no component {component!r}{suggestion}"
         if self.meta.get("packaged"):
             msg += (
                 f" The packaged copy holds only {', '.join(sorted(self.meta['components']))}; "

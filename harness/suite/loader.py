@@ -21,7 +21,6 @@ Merging defaults into a case:
 from __future__ import annotations
 
 import copy
-import difflib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import SuiteError, UnknownCheckError, UsageError
+from harness.core.hints import closest
 from harness.core.models import Case, CheckSpec, SourceLoc
 from harness.suite import yamlmarks
 from harness.suite.expand import render_value, set_path
@@ -293,8 +293,7 @@ def describe(value: Any) -> str:
 
 
 def did_you_mean(word: str, choices: Sequence[str]) -> str | None:
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return close[0] if close else None
+    return closest(word, choices)
 
 
 class _Namer:
