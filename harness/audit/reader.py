@@ -30,14 +30,13 @@ from typing import Any
 
 import yaml
 
+from harness.core.secrets import SECRET_HEADERS
+
 try:
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - libyaml is in the pinned wheels
     from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
-SECRET_HEADERS = frozenset(
-    {"authorization", "x-api-key", "api-key", "proxy-authorization", "cookie", "set-cookie"}
-)
 CASSETTE_SUFFIXES = (".yaml", ".yml")
 
 

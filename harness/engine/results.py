@@ -16,7 +16,7 @@ import os
 import re
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +24,7 @@ from typing import IO, Any, Self
 
 from harness.core.columns import FORMAT_VERSION
 from harness.core.errors import RunFileError, UsageError
+from harness.core.secrets import mask_argv
 
 __all__ = [
     "META_FILE",
@@ -200,74 +201,7 @@ def read_results(path: Path | str) -> list[dict[str, Any]]:
 
 # -- run.json ---------------------------------------------------------------------------------
 
-_SECRET_SEGMENTS = frozenset(
-    {
-        "key",
-        "apikey",
-        "secret",
-        "password",
-        "passwd",
-        "token",
-        "credential",
-        "credentials",
-        "authorization",
-        "bearer",
-        "cookie",
-    }
-)
-_SECRET_ASSIGN_RE = re.compile(r"^([A-Za-z0-9_.-]+)(\s*[=:]\s*)(.+)$")
-_KEYLIKE_RE = re.compile(r"\b(?:sk|pk|rk)[-_][A-Za-z0-9_-]{6,}|\bBearer\s+\S+", re.IGNORECASE)
-_ENV_SECRET_NAME_RE = re.compile(r"(KEY|TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL)", re.IGNORECASE)
-
-
-def _is_secret_name(name: str) -> bool:
-    """`--api-key`, `OPENAI_API_KEY`, `x-api-key`, `Authorization` yes; `--max-tokens` no."""
-    segments = re.split(r"[-_.\s]+", name.lstrip("-").lower())
-    return any(seg in _SECRET_SEGMENTS for seg in segments)
-
-
-def _secret_env_values(env: Mapping[str, str]) -> list[str]:
-    vals = {v for k, v in env.items() if _ENV_SECRET_NAME_RE.search(k) and len(v) >= 8}
-    return sorted(vals, key=len, reverse=True)
-
-
-def _mask_keylike(match: re.Match[str]) -> str:
-    return "Bearer ***" if match.group(0)[:6].lower() == "bearer" else "***"
-
-
-def mask_argv(argv: Sequence[str], env: Mapping[str, str] | None = None) -> list[str]:
-    """argv with secrets replaced by ***: the value of a flag named like a key
-    (`--api-key X`, `--api-key=X`), `NAME=value` / `Header: value` with such a name,
-    key-looking tokens (sk-..., Bearer x), and any value of an environment variable whose
-    name says KEY/TOKEN/SECRET/PASSWORD."""
-    env_secrets = _secret_env_values(os.environ if env is None else env)
-    out: list[str] = []
-    mask_next = False
-    for arg in argv:
-        arg = str(arg)
-        if mask_next:
-            out.append("***")
-            mask_next = False
-            continue
-        if arg.startswith("-"):
-            flag, eq, _ = arg.partition("=")
-            if _is_secret_name(flag):
-                if eq:
-                    out.append(f"{flag}=***")
-                else:
-                    out.append(arg)
-                    mask_next = True
-                continue
-        else:
-            m = _SECRET_ASSIGN_RE.match(arg)
-            if m and _is_secret_name(m.group(1)):
-                arg = m.group(1) + m.group(2) + "***"
-        arg = _KEYLIKE_RE.sub(_mask_keylike, arg)
-        for secret in env_secrets:
-            if secret in arg:
-                arg = arg.replace(secret, "***")
-        out.append(arg)
-    return out
+# mask_argv lives in harness.core.secrets (re-exported here)
 
 
 def read_meta(run_dir: Path | str) -> dict[str, Any]:

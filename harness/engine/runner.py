@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -42,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from harness.core.models import Exchange, Job
+from harness.core.secrets import scrub_key_echoes, secret_values
 from harness.engine.retry import RetryPolicy, backoff_delay
 from harness.engine.transport import make_client
 from harness.wire.streams import StreamReader, StreamResult, wants_stream
@@ -103,36 +103,7 @@ def _error_message(exc: BaseException, secrets: Sequence[str], detail: str = "")
 
 
 def _secret_values(prepared: Any, api_key: str | None) -> list[str]:
-    masked = prepared.masked_headers
-    found = [v for k, v in prepared.headers.items() if masked.get(k) != v and v]
-    for value in list(found):  # "Bearer sk-..." -> also the bare key
-        if " " in value:
-            found.append(value.split(" ", 1)[1])
-    if api_key:
-        found.append(api_key)
-    return sorted(set(found), key=len, reverse=True)
-
-
-def scrub_key_echoes(body: bytes, secrets: Sequence[str]) -> bytes:
-    """An error body with every echo of a secret removed: the secret itself, and the masked
-    echo providers print ("Incorrect API key provided: sk-proj-*****5678"), which still shows
-    the key's first and last characters."""
-    if not body:
-        return body
-    text = body.decode("utf-8", errors="surrogateescape")
-    changed = False
-    for secret in secrets:
-        if len(secret) < 8:
-            continue
-        if secret in text:
-            text = text.replace(secret, "***")
-            changed = True
-        pattern = re.compile(
-            re.escape(secret[:3]) + r"[^\s\"']*\*[^\s\"']*" + re.escape(secret[-4:])
-        )
-        text, n = pattern.subn("***", text)
-        changed = changed or n > 0
-    return text.encode("utf-8", errors="surrogateescape") if changed else body
+    return secret_values(prepared.headers, prepared.masked_headers, api_key)
 
 
 async def execute(

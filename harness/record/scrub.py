@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from harness.core.secrets import DROPPED_HEADERS as _DROPPED
+from harness.core.secrets import SECRET_HEADERS, SECRET_QUERY
 from harness.record.cassette import secret_hash
 
-SECRET_HEADERS = frozenset({
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key",
-    "openai-organization", "openai-project",
-})
-DROPPED_HEADERS = frozenset({"cookie", "set-cookie"})
+__all__ = ["DROPPED_HEADERS", "SECRET_HEADERS", "SECRET_QUERY", "scrub_headers", "scrub_url"]
+
+DROPPED_HEADERS = _DROPPED
 # The body is stored decoded, so the framing headers of the original no longer describe it.
 DECODED_BODY_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
-SECRET_QUERY = frozenset({"key", "api_key", "apikey", "access_token", "token"})
 
 
 def scrub_headers(

@@ -29,6 +29,7 @@ from typing import Any
 
 from harness.core.errors import UsageError
 from harness.core.models import Job
+from harness.core.secrets import SECRET_HEADERS, mask_headers
 from harness.wire.canonical import HARNESS_KEYS, dropped_notes
 from harness.wire.chat import translate_chat
 from harness.wire.images import resolve_images
@@ -38,6 +39,7 @@ from harness.wire.responses import translate_responses
 __all__ = [
     "HARNESS_KEYS",
     "INVALID_KEY",
+    "SECRET_HEADERS",
     "Prepared",
     "curl_command",
     "mask_headers",
@@ -47,8 +49,6 @@ __all__ = [
     "translate_request",
 ]
 
-# Header names whose values are secret whatever the provider says.
-SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "cookie", "proxy-authorization"})
 INVALID_KEY = "invalid-harness-key-00000000"
 USER_AGENT = "llm-contract-harness/0.1"
 
@@ -104,21 +104,6 @@ def _substitute_model(value: Any, model: str) -> Any:
     if isinstance(value, dict):
         return {k: _substitute_model(v, model) for k, v in value.items()}
     return value
-
-
-def mask_headers(headers: dict[str, str], secret: frozenset[str] | set[str] = frozenset()) -> dict[str, str]:
-    """A copy with every secret header's value replaced (scheme kept for Authorization)."""
-    masked: dict[str, str] = {}
-    for name, value in headers.items():
-        low = name.lower()
-        if low in SECRET_HEADERS or low in secret:
-            if low in ("authorization", "proxy-authorization") and " " in value:
-                masked[name] = value.split(" ", 1)[0] + " ***"
-            else:
-                masked[name] = "***"
-        else:
-            masked[name] = value
-    return masked
 
 
 def prepare(job: Job, api_key: str | None) -> Prepared:
