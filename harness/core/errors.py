@@ -6,6 +6,8 @@
     │   ├── ProviderConfigError       a providers file or catalogue entry is broken
     │   ├── UnknownTargetError        `provider/model` names nothing in the catalogue
     │   ├── UnknownCheckError         `expect:` names a check that is not registered
+    │   ├── UnknownEndpointError      an endpoint no registered wire protocol serves (also a
+    │   │                             ValueError, as the translators raised before)
     │   ├── MissingCredentialError    the target's API-key environment variable is unset
     │   └── RunFileError              a run folder's files are corrupt (also a ValueError)
     ├── RegistryError                 a duplicate registration (a programming error)
@@ -50,6 +52,13 @@ class UnknownTargetError(UsageError):
 
 class UnknownCheckError(UsageError):
     """An `expect:` entry names a check that no one registered."""
+
+
+class UnknownEndpointError(UsageError, ValueError):
+    """An endpoint name (or endpoint and dialect) that no registered wire protocol serves.
+
+    Never a silent fallback to chat: the message names the known endpoints and the closest one.
+    """
 
 
 class MissingCredentialError(UsageError):

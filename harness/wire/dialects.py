@@ -1,21 +1,25 @@
 """Request building: a canonical request (OpenAI chat spelling) -> the body, URL and headers.
 
-Suites are written once. The wire format depends on the ENDPOINT, then on the dialect:
+Suites are written once. The wire format is the PROTOCOL's (wire/protocols.py): the endpoint
+names it, the provider's dialect picks among the endpoint's records:
 
-    chat       the provider's dialect (wire/chat.py): mistral rewrites tool_choice "required"
-               -> "any", seed -> random_seed, image_url as a plain string; openai rewrites
-               tool_choice "any" -> "required"
+    chat       mistral: Mistral chat (tool_choice "required" -> "any", seed -> random_seed,
+               image_url as a plain string); any other dialect: OpenAI chat (tool_choice
+               "any" -> "required") (wire/chat.py)
     responses  the OpenAI Responses format, whatever the provider's dialect (wire/responses.py)
     messages   the Anthropic Messages format, whatever the provider's dialect (wire/messages.py)
+    <other>    any registered protocol; an endpoint nobody registered is an UnknownEndpointError
 
-A canonical field the endpoint cannot carry (seed on messages, stop on responses, ...) is left
+A canonical field the protocol cannot carry (seed on messages, stop on responses, ...) is left
 out and named in `Prepared.notes` (and the row's `request_notes`): the case still runs, and the
-result says what was sent and what was not (wire/canonical.py DROPPED).
+result says what was sent and what was not (each protocol's `dropped` table and `notes`).
 
-Headers: chat and responses send `authorization: Bearer <key>`; messages sends `x-api-key` and
-`anthropic-version: 2023-06-01` and no Authorization (whatever the provider's dialect).
+Headers: the protocol's auth rule puts the key in its header (chat and responses:
+`authorization: Bearer <key>`; messages: `x-api-key: <key>`, no Authorization) and adds its
+fixed headers (messages: `anthropic-version: 2023-06-01`), whatever the provider's dialect.
+The auth header is always masked in `masked_headers`, even when core.secrets does not know it.
 
-`raw: true` cases bypass all of this and send `request.body` untouched (negative tests).
+`raw: true` cases bypass translation and send `request.body` untouched (negative tests).
 Harness-only request keys never reach the wire: endpoint, auth, extra (merged in untranslated),
 body, system (the endpoint's system prompt), images (image parts of the last user message;
 local files are read here and sent as base64 data URIs, wire/images.py).
@@ -30,11 +34,10 @@ from typing import Any
 from harness.core.errors import UsageError
 from harness.core.models import Job
 from harness.core.secrets import SECRET_HEADERS, mask_headers
-from harness.wire.canonical import HARNESS_KEYS, dropped_notes
-from harness.wire.chat import translate_chat
+from harness.wire.canonical import HARNESS_KEYS
 from harness.wire.images import resolve_images
-from harness.wire.messages import ANTHROPIC_VERSION, translate_messages
-from harness.wire.responses import translate_responses
+from harness.wire.protocol import WireProtocol
+from harness.wire.protocols import DEFAULT_ENDPOINT, auth_schemes, get_protocol
 
 __all__ = [
     "HARNESS_KEYS",
@@ -68,7 +71,7 @@ class Prepared:
 
 def translate(request: dict[str, Any], dialect: str, model: str) -> dict[str, Any]:
     """The wire body for a canonical chat request in `dialect` (pure, no I/O)."""
-    return translate_chat(request, dialect, model)
+    return get_protocol(DEFAULT_ENDPOINT, dialect).translate(request, dialect, model)
 
 
 def translate_request(
@@ -77,22 +80,15 @@ def translate_request(
     """(wire body, notes on fields not sent) for a canonical request on `endpoint` (pure).
 
     `images` entries are sent as they are (URLs or data URIs): `prepare` reads local files
-    first.
+    first. An unregistered endpoint raises UnknownEndpointError (also a ValueError).
     """
-    if endpoint == "responses":
-        body = translate_responses(request, model)
-    elif endpoint == "messages":
-        body = translate_messages(request, model)
-    elif endpoint == "chat":
-        body = translate_chat(request, dialect, model)
-    else:
-        raise ValueError(f"unknown endpoint {endpoint!r}")
-    return body, dropped_notes(request, endpoint)
+    protocol = get_protocol(endpoint, dialect)
+    return protocol.translate(request, dialect, model), protocol.request_notes(request)
 
 
-def request_notes(request: dict[str, Any], endpoint: str) -> list[str]:
+def request_notes(request: dict[str, Any], endpoint: str, dialect: str | None = None) -> list[str]:
     """The canonical fields of `request` that `endpoint` does not carry, one note each (pure)."""
-    return dropped_notes(request, endpoint)
+    return get_protocol(endpoint, dialect).request_notes(request)
 
 
 def _substitute_model(value: Any, model: str) -> Any:
@@ -106,47 +102,57 @@ def _substitute_model(value: Any, model: str) -> Any:
     return value
 
 
+def _body(job: Job, endpoint: str) -> tuple[bytes, Any, list[str]]:
+    """(payload, the JSON object or raw text sent, notes) of a job's request."""
+    target = job.target
+    request = job.request
+    if job.case.raw:
+        raw_body = _substitute_model(request.get("body"), target.model.id)
+        payload = raw_body.encode() if isinstance(raw_body, str) else json.dumps(raw_body).encode()
+        return payload, raw_body, []
+    request = resolve_images(request, job.case)
+    sent, notes = translate_request(request, endpoint, target.dialect, target.model.id)
+    return json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode(), sent, notes
+
+
+def _headers(
+    protocol: WireProtocol, job: Job, api_key: str | None
+) -> dict[str, str]:
+    """Content negotiation, the protocol's fixed headers, the provider's, then the key."""
+    request = job.request
+    headers = {
+        "content-type": "application/json",
+        "accept": "text/event-stream" if request.get("stream") else "application/json",
+        "user-agent": USER_AGENT,
+    }
+    headers.update(protocol.headers)
+    headers.update(job.target.provider.headers)
+    auth = request.get("auth", "key")
+    key = INVALID_KEY if auth == "invalid" else api_key
+    if auth != "none" and key:
+        headers[protocol.auth.header] = protocol.auth.value(key)
+    return headers
+
+
 def prepare(job: Job, api_key: str | None) -> Prepared:
     """Build the HTTP request for a job: URL, headers (with the key), translated body."""
-    target = job.target
-    provider = target.provider
-    request = job.request
-    endpoint = str(request.get("endpoint", "chat"))
+    provider = job.target.provider
+    endpoint = str(job.request.get("endpoint", DEFAULT_ENDPOINT))
+    protocol = get_protocol(endpoint, provider.dialect)
     path = provider.endpoints.get(endpoint)
     if path is None:
         raise UsageError(
             f"case {job.case.id!r}: provider {provider.name!r} does not serve endpoint "
             f"{endpoint!r} (it serves {', '.join(sorted(provider.endpoints))})"
         )
-    notes: list[str] = []
-    if job.case.raw:
-        raw_body = _substitute_model(request.get("body"), target.model.id)
-        payload = raw_body.encode() if isinstance(raw_body, str) else json.dumps(raw_body).encode()
-        sent: Any = raw_body
-    else:
-        request = resolve_images(request, job.case)
-        sent, notes = translate_request(request, endpoint, provider.dialect, target.model.id)
-        payload = json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode()
-    headers = {
-        "content-type": "application/json",
-        "accept": "text/event-stream" if request.get("stream") else "application/json",
-        "user-agent": USER_AGENT,
-    }
-    if endpoint == "messages":
-        headers["anthropic-version"] = ANTHROPIC_VERSION
-    headers.update(provider.headers)
-    auth = request.get("auth", "key")
-    key = INVALID_KEY if auth == "invalid" else api_key
-    if auth != "none" and key:
-        if endpoint == "messages":
-            headers["x-api-key"] = key
-        else:
-            headers["authorization"] = f"Bearer {key}"
+    payload, sent, notes = _body(job, endpoint)
+    headers = _headers(protocol, job, api_key)
+    secret = {*provider.secret_headers, protocol.auth.header}
     return Prepared(
         method="POST",
         url=provider.base_url + path,
         headers=headers,
-        masked_headers=mask_headers(headers, set(provider.secret_headers)),
+        masked_headers=mask_headers(headers, secret),
         body=payload,
         sent=sent,
         notes=notes,
@@ -158,12 +164,14 @@ def curl_command(
 ) -> str:
     """A curl line reproducing a request; the key appears as its environment variable."""
     parts = [f"curl -sS -X {method} '{url}'"]
+    schemes = auth_schemes()  # every registered protocol's key header
     for name, value in masked_headers.items():
         low = name.lower()
         if low == "user-agent":
             continue
-        if value.endswith("***") and key_env and low in ("authorization", "x-api-key"):
-            value = f"Bearer ${key_env}" if low == "authorization" else f"${key_env}"
+        if value.endswith("***") and key_env and low in schemes:
+            scheme = schemes[low]
+            value = f"{scheme} ${key_env}" if scheme else f"${key_env}"
             parts.append(f'-H "{name}: {value}"')
             continue
         parts.append(f"-H '{name}: {value}'")

@@ -198,16 +198,18 @@ def attach_images(messages: list[dict[str, Any]], images: list[Any]) -> list[dic
 # -- one canonical image part -> each wire form ------------------------------------------------
 
 
-def chat_image_part(part: dict[str, Any], dialect: str) -> dict[str, Any]:
-    """Chat completions: Mistral takes the URL as a plain string, OpenAI an object."""
-    url = image_url_of(part)
-    if dialect == "mistral":
-        return {"type": "image_url", "image_url": url}
-    inner: dict[str, Any] = {"url": url}
+def openai_chat_image_part(part: dict[str, Any]) -> dict[str, Any]:
+    """OpenAI chat completions: {"image_url": {"url", "detail"?}}."""
+    inner: dict[str, Any] = {"url": image_url_of(part)}
     detail = _detail_of(part)
     if detail is not None:
         inner["detail"] = detail
     return {"type": "image_url", "image_url": inner}
+
+
+def mistral_chat_image_part(part: dict[str, Any]) -> dict[str, Any]:
+    """Mistral chat completions: the URL as a plain string (no detail)."""
+    return {"type": "image_url", "image_url": image_url_of(part)}
 
 
 def responses_image_part(part: dict[str, Any]) -> dict[str, Any]:

@@ -24,7 +24,15 @@ Shapes copied from real requests (../shared/realworld: pydantic-ai tool_choice_m
     user                            -> metadata.user_id
     temperature, top_p, stream      -> as is
     seed, n, penalties, logprobs, stream_options, reasoning_effort, metadata, response_format
-    json_object / text              -> not sent, noted (canonical.dropped_notes)
+    json_object / text              -> not sent, noted (messages_notes)
+
+A success body is a `message`: text blocks give the text, tool_use blocks the tool calls
+(`input`, an object, dumped to JSON text); stop_reason end_turn / stop_sequence -> stop,
+max_tokens -> length, tool_use -> tool_calls, refusal -> content_filter,
+model_context_window_exceeded -> length, anything else as is. Usage: Anthropic reports no
+total and its input_tokens excludes cache reads and cache writes, so prompt_tokens =
+input_tokens + cache_read_input_tokens + cache_creation_input_tokens and total = prompt +
+output (every protocol's prompt_tokens then counts every prompt token, cached or not).
 """
 
 from __future__ import annotations
@@ -33,24 +41,66 @@ import copy
 import json
 from typing import Any
 
+from harness.core.models import Normalized, ToolCall, Usage
 from harness.wire.canonical import (
-    DEFAULT_MESSAGES_MAX_TOKENS,
-    DROPPED,
     HARNESS_KEYS,
     conversation,
     extra_fields,
+    field_notes,
     function_of,
     max_tokens_of,
+    name_notes,
     text_of,
 )
+from harness.wire.fields import args_text, int_or_none, str_or_none
 from harness.wire.images import anthropic_image_part
 
 ANTHROPIC_VERSION = "2023-06-01"
+# Anthropic requires max_tokens; a case that sets none gets this, with a note saying so.
+DEFAULT_MESSAGES_MAX_TOKENS = 1024
+
+# canonical field -> why the Messages API does not get it
+DROPPED = {
+    "seed": "the Messages API has no seed",
+    "n": "the Messages API returns one answer",
+    "presence_penalty": "the Messages API has no presence_penalty",
+    "frequency_penalty": "the Messages API has no frequency_penalty",
+    "logprobs": "the Messages API has no logprobs",
+    "stream_options": "Messages streams report usage in message_delta, unasked",
+    "reasoning_effort": "no equivalent field on messages; use extra, e.g. thinking",
+    "metadata": "Messages metadata only takes user_id (set by `user`)",
+}
+
+ANTHROPIC_STOP = {
+    "end_turn": "stop",
+    "stop_sequence": "stop",
+    "max_tokens": "length",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "model_context_window_exceeded": "length",
+}
 
 _HANDLED = frozenset(
     {"messages", "tools", "tool_choice", "parallel_tool_calls", "response_format", "max_tokens",
      "max_completion_tokens", "stop", "user"}
 )
+
+
+def messages_notes(request: dict[str, Any]) -> list[str]:
+    """The canonical fields of `request` not sent (or sent differently) to the Messages API."""
+    notes = field_notes(request, DROPPED)
+    if "max_tokens" not in request and "max_completion_tokens" not in request:
+        notes.append(
+            f"max_tokens: not in the case, sent {DEFAULT_MESSAGES_MAX_TOKENS} "
+            "(required by messages)"
+        )
+    fmt = request.get("response_format")
+    if isinstance(fmt, dict) and fmt.get("type") in ("json_object", "text"):
+        notes.append(
+            f"response_format {fmt.get('type')}: not sent (messages only has "
+            "output_config.format json_schema)"
+        )
+    return notes + name_notes(request, "messages")
 
 
 def translate_messages(request: dict[str, Any], model: str) -> dict[str, Any]:
@@ -70,9 +120,8 @@ def translate_messages(request: dict[str, Any], model: str) -> dict[str, Any]:
     body["messages"] = anthropic_messages(
         [m for m in messages if m.get("role") not in ("system", "developer")]
     )
-    dropped = DROPPED["messages"]
     for key, value in request.items():
-        if key in HARNESS_KEYS or key in _HANDLED or key in dropped:
+        if key in HARNESS_KEYS or key in _HANDLED or key in DROPPED:
             continue
         body[key] = copy.deepcopy(value)
     if request.get("tools"):
@@ -199,3 +248,59 @@ def _tool_choice(choice: Any) -> dict[str, Any] | None:
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
         return {"type": "tool", "name": choice["function"].get("name")}
     return copy.deepcopy(choice) if isinstance(choice, dict) else None
+
+
+# -- success bodies ----------------------------------------------------------------------------
+
+
+def normalize_messages(body: dict[str, Any]) -> Normalized | None:
+    """A `message` object -> Normalized, None without a content list."""
+    content = body.get("content")
+    if not isinstance(content, list):
+        return None
+    texts: list[str] = []
+    has_text = False
+    calls: list[ToolCall] = []
+    for block in content:
+        if not isinstance(block, dict):
+            continue
+        kind = block.get("type")
+        if kind == "text":
+            has_text = True
+            texts.append(str(block.get("text") or ""))
+        elif kind == "tool_use":
+            calls.append(
+                ToolCall(
+                    name=str(block.get("name") or ""),
+                    arguments=args_text(block.get("input", {})),
+                    id=str_or_none(block.get("id")),
+                )
+            )
+    stop = body.get("stop_reason")
+    return Normalized(
+        content="".join(texts) if has_text else None,
+        tool_calls=calls,
+        finish_reason=ANTHROPIC_STOP.get(stop, stop) if isinstance(stop, str) else None,
+        usage=_usage(body.get("usage")),
+        model=str_or_none(body.get("model")),
+        response_id=str_or_none(body.get("id")),
+    )
+
+
+def _usage(usage: Any) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    uncached = int_or_none(usage.get("input_tokens"))
+    cache_read = int_or_none(usage.get("cache_read_input_tokens"))
+    cache_write = int_or_none(usage.get("cache_creation_input_tokens"))
+    output = int_or_none(usage.get("output_tokens"))
+    prompt = None if uncached is None else uncached + (cache_read or 0) + (cache_write or 0)
+    total = None if prompt is None or output is None else prompt + output
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=output,
+        total_tokens=total,
+        cached_prompt_tokens=cache_read,
+        reasoning_tokens=None,
+        raw=usage,
+    )

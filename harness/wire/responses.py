@@ -21,7 +21,14 @@ Shapes copied from real requests (../shared/realworld: pydantic-ai tool_choice_m
     max_tokens / max_completion_tokens -> max_output_tokens
     reasoning_effort                -> reasoning.effort
     temperature, top_p, parallel_tool_calls, stream, user, metadata -> as is
-    stop, seed, n, penalties, logprobs, stream_options -> not sent, noted (canonical.DROPPED)
+    stop, seed, n, penalties, logprobs, stream_options -> not sent, noted (DROPPED)
+
+A success body is a `response` object: message items give the text (output_text parts),
+function_call items the tool calls (the `call_id` is the id: that is what a
+function_call_output refers to); status completed -> stop (tool_calls when there are function
+calls), incomplete -> length (max_output_tokens) / content_filter, failed -> error; usage
+input / output / total tokens, cached (input_tokens_details) and reasoning
+(output_tokens_details) tokens.
 """
 
 from __future__ import annotations
@@ -29,21 +36,40 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from harness.core.models import Normalized, ToolCall, Usage
 from harness.wire.canonical import (
-    DROPPED,
     HARNESS_KEYS,
     conversation,
     extra_fields,
+    field_notes,
     function_of,
     max_tokens_of,
+    name_notes,
     text_of,
 )
+from harness.wire.fields import args_text, dig, int_or_none, parts_text, str_or_none
 from harness.wire.images import responses_image_part
+
+# canonical field -> why the Responses API does not get it
+DROPPED = {
+    "stop": "the Responses API has no stop sequences",
+    "seed": "the Responses API has no seed",
+    "n": "the Responses API returns one answer",
+    "presence_penalty": "the Responses API has no presence_penalty",
+    "frequency_penalty": "the Responses API has no frequency_penalty",
+    "logprobs": "Responses asks for logprobs with include/top_logprobs; use extra",
+    "stream_options": "Responses reports usage in response.completed, unasked",
+}
 
 _HANDLED = frozenset(
     {"messages", "tools", "tool_choice", "response_format", "max_tokens", "max_completion_tokens",
      "reasoning_effort"}
 )
+
+
+def responses_notes(request: dict[str, Any]) -> list[str]:
+    """The canonical fields of `request` not sent to the Responses API, one note each."""
+    return field_notes(request, DROPPED) + name_notes(request, "responses")
 
 
 def translate_responses(request: dict[str, Any], model: str) -> dict[str, Any]:
@@ -58,9 +84,8 @@ def translate_responses(request: dict[str, Any], model: str) -> dict[str, Any]:
     if instructions:
         body["instructions"] = "\n\n".join(instructions)
     body["input"] = input_items(messages)
-    dropped = DROPPED["responses"]
     for key, value in request.items():
-        if key in HARNESS_KEYS or key in _HANDLED or key in dropped:
+        if key in HARNESS_KEYS or key in _HANDLED or key in DROPPED:
             continue
         body[key] = copy.deepcopy(value)
     if request.get("tools"):
@@ -160,3 +185,71 @@ def _text_format(fmt: Any) -> dict[str, Any] | None:
     if "strict" in spec:
         out["strict"] = spec["strict"]
     return out
+
+
+# -- success bodies ----------------------------------------------------------------------------
+
+
+def normalize_responses(body: dict[str, Any]) -> Normalized | None:
+    """A `response` object -> Normalized, None without an output list."""
+    output = body.get("output")
+    if not isinstance(output, list):
+        return None
+    texts: list[str] = []
+    has_text = False
+    calls: list[ToolCall] = []
+    for item in output:
+        if not isinstance(item, dict):
+            continue
+        kind = item.get("type")
+        if kind == "message":
+            text = parts_text(item.get("content"))
+            if text is not None:
+                has_text = True
+                texts.append(text)
+        elif kind == "output_text":
+            has_text = True
+            texts.append(str(item.get("text") or ""))
+        elif kind == "function_call":
+            calls.append(
+                ToolCall(
+                    name=str(item.get("name") or ""),
+                    arguments=args_text(item.get("arguments")),
+                    id=str_or_none(item.get("call_id")) or str_or_none(item.get("id")),
+                )
+            )
+    return Normalized(
+        content="".join(texts) if has_text else None,
+        tool_calls=calls,
+        finish_reason=_finish(body, bool(calls)),
+        usage=_usage(body.get("usage")),
+        model=str_or_none(body.get("model")),
+        response_id=str_or_none(body.get("id")),
+    )
+
+
+def _finish(body: dict[str, Any], has_calls: bool) -> str | None:
+    status = body.get("status")
+    if status == "completed":
+        return "tool_calls" if has_calls else "stop"
+    if status == "incomplete":
+        reason = dig(body, "incomplete_details", "reason")
+        if reason == "content_filter":
+            return "content_filter"
+        return "length" if reason in (None, "max_output_tokens") else str(reason)
+    if status == "failed":
+        return "error"
+    return str_or_none(status)
+
+
+def _usage(usage: Any) -> Usage | None:
+    if not isinstance(usage, dict):
+        return None
+    return Usage(
+        prompt_tokens=int_or_none(usage.get("input_tokens")),
+        completion_tokens=int_or_none(usage.get("output_tokens")),
+        total_tokens=int_or_none(usage.get("total_tokens")),
+        cached_prompt_tokens=int_or_none(dig(usage, "input_tokens_details", "cached_tokens")),
+        reasoning_tokens=int_or_none(dig(usage, "output_tokens_details", "reasoning_tokens")),
+        raw=usage,
+    )
