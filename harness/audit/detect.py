@@ -9,9 +9,12 @@ Provider and dialect, first match wins:
 3. the body's shape: an Anthropic message or event stream, a request with `anthropic-version`
    -> anthropic; anything else is taken as OpenAI-compatible (provider = the host name).
 
-Endpoint: the path (`/chat/completions` chat, `/responses`, `/messages`, `/models`), else the
-body (`object: chat.completion(.chunk)`, `object: response`, `type: message`, SSE event names),
-else the request (`input` -> responses, `messages` -> chat); `other` when nothing says.
+Endpoint: the path (each registered wire protocol's default path: `/chat/completions` chat,
+`/responses`, `/messages`; and `/models`), else the body, else the SSE text, else the request,
+as each protocol's `sniff` rule says (`object: chat.completion(.chunk)`, `object: response`,
+`type: message`, SSE event names; `input` -> responses, `messages` -> chat); `other` when
+nothing says. A host no rule knows speaks the protocol's home dialect (messages: anthropic),
+else openai.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from harness.wire.protocols import find_protocol, protocols
+
 # host suffix -> (provider, dialect)
 HOSTS = (
     ("mistral.ai", "mistral", "mistral"),
@@ -27,12 +32,14 @@ HOSTS = (
     ("anthropic.com", "anthropic", "anthropic"),
     ("openrouter.ai", "openrouter", "openai"),
 )
-ENDPOINT_PATHS = (
-    ("/chat/completions", "chat"),
-    ("/responses", "responses"),
-    ("/messages", "messages"),
-    ("/models", "models"),
-)
+# endpoints that are no wire protocol but are recognised by their path
+OTHER_PATHS = (("/models", "models"),)
+
+
+def endpoint_paths() -> list[tuple[str, str]]:
+    """(path suffix, endpoint) of every registered protocol, then of the other endpoints."""
+    paths = [(p.path, p.endpoint) for p in protocols()]
+    return list(dict.fromkeys([*paths, *OTHER_PATHS]))
 
 
 @dataclass(frozen=True)
@@ -70,29 +77,28 @@ def _header_rule(headers: dict[str, str]) -> str | None:
 
 
 def _body_endpoint(response: Any, sse: str, request: Any) -> str | None:
+    """The endpoint the recorded answer (JSON body or SSE text), else the request, looks like."""
     if isinstance(response, dict):
-        obj = response.get("object")
-        if obj in ("chat.completion", "chat.completion.chunk"):
-            return "chat"
-        if obj == "response":
-            return "responses"
-        if response.get("type") == "message":
-            return "messages"
-        if obj == "list" and isinstance(response.get("data"), list):
+        for protocol in protocols():
+            if protocol.sniff.body is not None and protocol.sniff.body(response):
+                return protocol.endpoint
+        if response.get("object") == "list" and isinstance(response.get("data"), list):
             return "models"
     if sse:
-        if "event: message_start" in sse or '"type":"message_start"' in sse.replace(" ", ""):
-            return "messages"
-        if "event: response." in sse or '"type":"response.' in sse.replace(" ", ""):
-            return "responses"
-        if "chat.completion.chunk" in sse:
-            return "chat"
+        compact = sse.replace(" ", "")
+        for protocol in protocols():
+            if any(m in sse or m in compact for m in protocol.sniff.sse):
+                return protocol.endpoint
     if isinstance(request, dict):
-        if "input" in request and "messages" not in request:
-            return "responses"
-        if "messages" in request:
-            return "chat"
+        for protocol in protocols():
+            if protocol.sniff.request is not None and protocol.sniff.request(request):
+                return protocol.endpoint
     return None
+
+
+def _home_dialect(endpoint: str) -> str | None:
+    protocol = find_protocol(endpoint)
+    return protocol.home_dialect if protocol is not None else None
 
 
 def detect(
@@ -108,7 +114,7 @@ def detect(
     host = (parts.hostname or "").lower()
     path = parts.path.rstrip("/")
     endpoint, endpoint_path = None, ""
-    for suffix, name in ENDPOINT_PATHS:
+    for suffix, name in endpoint_paths():
         if path.endswith(suffix):
             endpoint, endpoint_path = name, suffix
             break
@@ -124,7 +130,7 @@ def detect(
         if by_header is not None:
             rule, how = (by_header, by_header), "headers"
         elif (
-            endpoint == "messages"
+            _home_dialect(endpoint) == "anthropic"
             or "anthropic-version" in request_headers
             or (isinstance(response, dict) and response.get("type") == "message")
         ):

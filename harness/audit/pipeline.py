@@ -50,7 +50,6 @@ from harness.checks.evaluate import evaluate
 from harness.checks.json_output import requested_format
 from harness.core.columns import COLUMN_NAMES
 from harness.core.models import (
-    ENDPOINTS,
     Case,
     CheckSpec,
     Exchange,
@@ -63,6 +62,7 @@ from harness.core.models import (
 from harness.providers.catalogue import Catalogue
 from harness.providers.rates import PriceBook, PricedModel
 from harness.wire.normalize import normalize
+from harness.wire.protocols import find_protocol
 from harness.wire.streams import StreamResult, assemble, wants_stream
 
 MODE = "audit"
@@ -170,14 +170,17 @@ def _reported_calls(body: Any) -> dict[str, int]:
     return calls
 
 
+def _is_protocol(det: Detected) -> bool:
+    """Whether a registered wire protocol serves the detected endpoint (not /models, other)."""
+    return find_protocol(det.endpoint, det.dialect) is not None
+
+
 def _usage_expected_in_stream(det: Detected, request: Mapping[str, Any]) -> bool:
-    """Whether this provider puts usage in the final event of this stream."""
-    if det.endpoint in ("responses", "messages"):
-        return True
-    if det.dialect == "mistral":
-        return True  # unasked, on the last chunk
-    opts = request.get("stream_options")
-    return isinstance(opts, Mapping) and opts.get("include_usage") is True
+    """Whether this provider puts usage in the final event of this stream (the protocol's
+    rule: Mistral chat, Responses and Messages unasked; OpenAI chat when asked)."""
+    protocol = find_protocol(det.endpoint, det.dialect)
+    fmt = protocol.stream if protocol is not None else None
+    return fmt is not None and fmt.usage_sent(request)
 
 
 def _envelope_dialect(det: Detected) -> str | None:
@@ -218,7 +221,7 @@ def contract_checks(
         if component and det.provider != "openrouter":
             checks.append(CheckSpec("body_schema", {"openapi": component}))
         return checks
-    if det.endpoint not in ENDPOINTS:
+    if not _is_protocol(det):
         return [CheckSpec("status", "2xx")]
     checks = [CheckSpec("status", "2xx")]
     usage_expected = True
@@ -265,49 +268,84 @@ def _started_at(headers: Mapping[str, str]) -> str | None:
     return when.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
-def plan(
-    rec: Recorded, suite: str, case_id: str, options: AuditOptions
-) -> tuple[Job, Exchange, Detected]:
-    """Job (with its checks) and Exchange of one recorded interaction."""
+def _detected(rec: Recorded, response_json: Any, options: AuditOptions) -> Detected:
+    """What the interaction is; a host the catalogue knows (e.g. a gateway) keeps its name and
+    dialect, as in a run's rows."""
     text = rec.body.decode("utf-8", errors="replace")
-    response_json = rec.json
     sse = text if response_json is None else ""
     det = detect(rec.uri, rec.request_headers, rec.response_headers, rec.request_body,
                  response_json, sse[:5000])
     known = options.prices.provider_for(det.base_url)
     if known is not None and det.how != "host":
-        # a host the catalogue knows (e.g. a gateway): its name and dialect, as in a run's rows
         det = replace(det, provider=known.name, dialect=known.dialect, how="catalogue")
+    return det
+
+
+def _answer(
+    rec: Recorded, response_json: Any, det: Detected
+) -> tuple[StreamResult | None, Any, Normalized | None]:
+    """(assembled stream, the body the answer is judged on, its normalised form) of a 2xx."""
+    ok = rec.status is not None and 200 <= rec.status < 300
+    stream: StreamResult | None = None
+    if ok and (wants_stream(rec.request_body) or "#stream" in rec.uri) and _is_protocol(det):
+        stream = assemble(det.endpoint, rec.body, rec.chunks or None, det.dialect)
+    body = stream.body if stream is not None and stream.body else response_json
+    normalized = None
+    if ok and _is_protocol(det) and body is not None:
+        normalized = normalize(det.endpoint, det.dialect, body)
+    return stream, body, normalized
+
+
+def _exchange(rec: Recorded, stream: StreamResult | None) -> Exchange:
+    status = rec.status
+    return Exchange(
+        method=rec.method,
+        url=urldefrag(rec.uri)[0],
+        request_headers=dict(rec.request_headers),
+        request_body=rec.request_body,
+        status_code=status,
+        response_headers=dict(rec.response_headers),
+        body=rec.body,
+        t_start=0.0,
+        t_first_byte=rec.ttfb_ms / 1000.0 if rec.ttfb_ms is not None else None,
+        t_end=rec.latency_ms / 1000.0 if rec.latency_ms is not None else None,
+        attempts=1,
+        error_class=rec.error_class or (None if status is not None else "transport"),
+        error_message=rec.error_message
+        or (None if status is not None else "the cassette records no status"),
+        recorded_latency_ms=rec.latency_ms,
+        chunks=list(rec.chunks or []),
+        stream=stream,
+    )
+
+
+def plan(
+    rec: Recorded, suite: str, case_id: str, options: AuditOptions
+) -> tuple[Job, Exchange, Detected]:
+    """Job (with its checks) and Exchange of one recorded interaction."""
+    response_json = rec.json
+    det = _detected(rec, response_json, options)
     recorded_request = rec.request_body if isinstance(rec.request_body, dict) else {}
     request: dict[str, Any] = {**recorded_request, "endpoint": det.endpoint}
-    status = rec.status
-    ok = status is not None and 200 <= status < 300
-
-    stream: StreamResult | None = None
-    if ok and (wants_stream(rec.request_body) or "#stream" in rec.uri) and det.endpoint in ENDPOINTS:
-        stream = assemble(det.endpoint, rec.body, rec.chunks or None)
-    in_band = bool(ok and stream is not None and stream_error_event(rec.body) is not None)
-    body_for_model = stream.body if stream is not None and stream.body else response_json
-    normalized = None
-    if ok and det.endpoint in ENDPOINTS and body_for_model is not None:
-        normalized = normalize(det.endpoint, det.dialect, body_for_model)
-
+    stream, body, normalized = _answer(rec, response_json, det)
+    in_band = bool(stream is not None and stream_error_event(rec.body) is not None)
+    requested = recorded_request.get("model")
     model = options.prices.model(
         det,
-        recorded_request.get("model") if isinstance(recorded_request.get("model"), str) else None,
-        _served_model(body_for_model),
-        _service_tier(body_for_model),
-        _reported_calls(body_for_model),
+        requested if isinstance(requested, str) else None,
+        _served_model(body),
+        _service_tier(body),
+        _reported_calls(body),
     )
     provider = Provider(
         name=det.provider,
         base_url=det.base_url,
         dialect=det.dialect,
-        endpoints={det.endpoint: det.path} if det.endpoint in ENDPOINTS else {},
+        endpoints={det.endpoint: det.path} if _is_protocol(det) else {},
         description=f"detected from the {det.how}",
     )
     checks = contract_checks(
-        det, status, request, normalized, stream, in_band, options.openapi,
+        det, rec.status, request, normalized, stream, in_band, options.openapi,
         options.specs_available,
     )
     case = Case(
@@ -319,27 +357,7 @@ def plan(
         description=f"recorded interaction {rec.label}",
     )
     job = Job(case=case, target=Target(provider, model), request=request)
-    t_end = rec.latency_ms / 1000.0 if rec.latency_ms is not None else None
-    exchange = Exchange(
-        method=rec.method,
-        url=urldefrag(rec.uri)[0],
-        request_headers=dict(rec.request_headers),
-        request_body=rec.request_body,
-        status_code=status,
-        response_headers=dict(rec.response_headers),
-        body=rec.body,
-        t_start=0.0,
-        t_first_byte=rec.ttfb_ms / 1000.0 if rec.ttfb_ms is not None else None,
-        t_end=t_end,
-        attempts=1,
-        error_class=rec.error_class or (None if status is not None else "transport"),
-        error_message=rec.error_message
-        or (None if status is not None else "the cassette records no status"),
-        recorded_latency_ms=rec.latency_ms,
-        chunks=list(rec.chunks or []),
-        stream=stream,
-    )
-    return job, exchange, det
+    return job, _exchange(rec, stream), det
 
 
 def audit_recorded(
@@ -355,7 +373,7 @@ def audit_recorded(
         started_at=_started_at(rec.response_headers),
     )
     malformed = row["error_class"] == "malformed_body"
-    if det.endpoint not in ENDPOINTS and malformed and exchange.json is not None:
+    if not _is_protocol(det) and malformed and exchange.json is not None:
         # normalize knows the three chat endpoints; a JSON model list is not malformed
         row["error_class"] = row["error_message"] = None
     if "cassette" in COLUMN_NAMES:

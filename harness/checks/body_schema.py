@@ -7,10 +7,11 @@
     - body_schema: {openapi: openai}        # the spec's component for the endpoint (see below)
     - body_schema: {openapi: "anthropic#Message", spec_file: specs/anthropic.yaml, strict: true}
 
-Packaged schemas (harness/checks/schemas/, written from real traffic, extra keys allowed):
-chat -> chat_completion.openai.json / chat_completion.mistral.json (by the target's dialect;
-any dialect but mistral uses the OpenAI one), responses -> response.openai.json,
-messages -> message.anthropic.json. The packaged schemas describe success bodies, so on an
+Packaged schemas (harness/checks/schemas/, written from real traffic, extra keys allowed): the
+wire protocol's `packaged_schema` (wire/protocols.py): chat -> chat_completion.openai.json /
+chat_completion.mistral.json (by the target's dialect; any dialect but mistral uses the OpenAI
+one), responses -> response.openai.json, messages -> message.anthropic.json; a registered
+protocol may give its own schema (a mapping) or none. The packaged schemas describe success bodies, so on an
 error status the check fails with "no success body"; a user schema validates whatever JSON
 came back (an error envelope too). The failure lists the first validation errors with their
 JSON paths.
@@ -19,7 +20,8 @@ JSON paths.
 (harness.specs): `mistral`, `openai` (packaged copies of the needed components) or `anthropic`
 (not shipped: give `spec_file:` or set HARNESS_SPECS_DIR), or any spec given by `spec_file`.
 The documented known deviations of real traffic from the spec (harness/specs/deviations.py)
-are patched in unless `strict: true`. Without a component the endpoint decides: chat ->
+are patched in unless `strict: true`. Without a component the protocol decides (its
+`spec_components`, harness.specs.default_component): chat ->
 ChatCompletionResponse (mistral) / CreateChatCompletionResponse (openai), responses -> Response,
 messages -> Message; error statuses -> ErrorResponse (openai, anthropic). On a streamed answer
 every event's data is validated against the stream component (CompletionChunk,
@@ -56,16 +58,32 @@ from harness.specs import (
     parse_ref,
     spec_for,
 )
+from harness.wire.protocol import WireProtocol
+from harness.wire.protocols import find_protocol, get_protocol
 from harness.wire.sse import parse_sse
 
 
 def packaged_schema_name(endpoint: str, dialect: str) -> str:
-    """The file name of the packaged schema for an endpoint and dialect."""
-    if endpoint == "responses":
-        return "response.openai.json"
-    if endpoint == "messages":
-        return "message.anthropic.json"
-    return f"chat_completion.{'mistral' if dialect == 'mistral' else 'openai'}.json"
+    """The file name of the packaged schema of the endpoint's protocol (for the dialect)."""
+    schema = get_protocol(endpoint, dialect).packaged_schema
+    if isinstance(schema, str):
+        return schema
+    raise LookupError(f"the {endpoint!r} protocol has no packaged schema file")
+
+
+def _protocol_schema(protocol: WireProtocol | None, endpoint: str) -> tuple[Any, str]:
+    """(validator, label) of the schema a protocol's success bodies follow."""
+    schema = protocol.packaged_schema if protocol is not None else None
+    if isinstance(schema, str):
+        return _packaged_validator(schema), schema.removesuffix(".json")
+    if isinstance(schema, Mapping):
+        assert protocol is not None
+        return cached_validator(dict(schema)), f"the {protocol.label} schema"
+    raise CheckFailure(
+        f"no packaged schema for {endpoint} answers: give body_schema a schema: or file:",
+        expected="a schema",
+        received=None,
+    )
 
 
 @cache
@@ -136,12 +154,10 @@ def body_schema(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
         return
     if is_flag(args):
         endpoint = str(ctx.request.get("endpoint") or ctx.job.case.endpoint)
-        name = packaged_schema_name(endpoint, ctx.target.dialect)
         status = exchange.status_code
         if status is None or status >= 400:
             require_success(ctx, exchange)  # raises "no success body: ..."
-        validator = _packaged_validator(name)
-        label = name.removesuffix(".json")
+        validator, label = _protocol_schema(find_protocol(endpoint, ctx.target.dialect), endpoint)
     else:
         try:
             schema = schema_from_args(args, "body_schema")

@@ -3,8 +3,8 @@
     - error_envelope:                      # any known envelope of the target's dialect
     - error_envelope: mistral              # any known envelope of this dialect
     - error_envelope:
-        dialect: mistral                   # default: the endpoint's (messages: anthropic,
-                                           # responses: openai), else the target's dialect
+        dialect: mistral                   # default: the protocol's home dialect (messages:
+                                           # anthropic, responses: openai), else the target's
         class: validation                  # auth payment permission not_found validation
                                            # context_length rate_limit quota overloaded server
         code: "3051"                       # compared as text: 3051 matches "3051"
@@ -41,10 +41,12 @@ from harness.core.models import Exchange
 from harness.wire.errors import (
     ERROR_CLASSES,
     ERROR_DIALECTS,
+    ErrorInfo,
     all_shapes,
     classify_error,
     envelope_variants,
 )
+from harness.wire.protocols import DEFAULT_ENDPOINT, find_protocol
 from harness.wire.sse import parse_sse
 
 _KEYS = ("dialect", "class", "code", "type", "param", "message_contains", "variant")
@@ -132,33 +134,18 @@ def stream_error_event(body: bytes) -> tuple[int, str | None, Any] | None:
 
 
 def _endpoint_dialect(ctx: CheckContext) -> str:
-    """The envelope dialect to expect by default: the endpoint's format decides (messages
-    answers Anthropic's envelope, responses OpenAI's), else the target's dialect."""
-    endpoint = ctx.request.get("endpoint", "chat")
-    if endpoint == "messages":
-        return "anthropic"
-    if endpoint == "responses":
-        return "openai"
+    """The envelope dialect to expect by default: the protocol's home dialect decides
+    (messages answers Anthropic's envelope, responses OpenAI's), else the target's dialect
+    (also for an endpoint that is no wire protocol, e.g. an audited /models)."""
+    endpoint = str(ctx.request.get("endpoint", DEFAULT_ENDPOINT))
+    protocol = find_protocol(endpoint, ctx.target.dialect)
+    if protocol is not None and protocol.home_dialect is not None:
+        return protocol.home_dialect
     return ctx.target.dialect
 
 
-@register_check("error_envelope")
-def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
-    opts = _options(args)
-    dialect = opts.get("dialect") or _endpoint_dialect(ctx)
-    status = exchange.status_code
-    body: Any = exchange.body
-    in_stream = None
-    if status is not None and 200 <= status < 300:
-        in_stream = stream_error_event(exchange.body)
-        if in_stream is not None:
-            body = in_stream[2]
-    info = classify_error(status, body, exchange.response_headers)
-    ctx.extra["error_variant"] = info.shape
-    ctx.extra["error_class"] = info.error_class
-    ctx.extra["error_in_stream"] = in_stream is not None
-    accepted = COMPATIBLE.get(dialect, (dialect,))
-    variants = [v for d in accepted for v in envelope_variants(d)]
+def _received(status: int | None, info: ErrorInfo, in_stream: Any) -> dict[str, Any]:
+    """What the row's failure shows of the error seen."""
     received: dict[str, Any] = {
         "status": status,
         "variant": info.shape,
@@ -170,21 +157,35 @@ def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
     }
     if in_stream is not None:
         received["in_stream"] = {"event_index": in_stream[0], "event": in_stream[1]}
+    return received
 
-    if info.dialect not in accepted or info.shape not in variants:
-        if info.is_envelope:
-            what = f"an {info.shape} envelope"
-        elif status is not None and 200 <= status < 300 and ctx.normalized is not None:
-            what = "a success body"
-        else:
-            what = {"empty": "an empty body", "html": "an HTML page"}.get(
-                info.shape, "not a known error envelope"
-            )
-        raise CheckFailure(
-            f"HTTP {status} body is {what}, expected a {dialect} error envelope",
-            expected=variants,
-            received=received,
+
+def _require_dialect(
+    ctx: CheckContext, exchange: Exchange, info: ErrorInfo, dialect: str, received: dict[str, Any]
+) -> None:
+    """The body is one of the envelopes `dialect` (or a compatible one) has been seen to send."""
+    status = exchange.status_code
+    accepted = COMPATIBLE.get(dialect, (dialect,))
+    variants = [v for d in accepted for v in envelope_variants(d)]
+    if info.dialect in accepted and info.shape in variants:
+        return
+    if info.is_envelope:
+        what = f"an {info.shape} envelope"
+    elif status is not None and 200 <= status < 300 and ctx.normalized is not None:
+        what = "a success body"
+    else:
+        what = {"empty": "an empty body", "html": "an HTML page"}.get(
+            info.shape, "not a known error envelope"
         )
+    raise CheckFailure(
+        f"HTTP {status} body is {what}, expected a {dialect} error envelope",
+        expected=variants,
+        received=received,
+    )
+
+
+def _require_fields(opts: dict[str, Any], info: ErrorInfo, received: dict[str, Any]) -> None:
+    """variant, class, code, type, param and message_contains, as the check's options ask."""
     if "variant" in opts:
         wanted = _variants(opts["variant"])
         if info.shape not in wanted:
@@ -212,6 +213,26 @@ def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
         raise CheckFailure(
             f"error message does not contain {needle!r}", expected=needle, received=received
         )
+
+
+@register_check("error_envelope")
+def error_envelope(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
+    opts = _options(args)
+    dialect = opts.get("dialect") or _endpoint_dialect(ctx)
+    status = exchange.status_code
+    body: Any = exchange.body
+    in_stream = None
+    if status is not None and 200 <= status < 300:
+        in_stream = stream_error_event(exchange.body)
+        if in_stream is not None:
+            body = in_stream[2]
+    info = classify_error(status, body, exchange.response_headers)
+    ctx.extra["error_variant"] = info.shape
+    ctx.extra["error_class"] = info.error_class
+    ctx.extra["error_in_stream"] = in_stream is not None
+    received = _received(status, info, in_stream)
+    _require_dialect(ctx, exchange, info, dialect, received)
+    _require_fields(opts, info, received)
 
 
 error_envelope.validate_args = _validate  # type: ignore[attr-defined]

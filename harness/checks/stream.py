@@ -8,12 +8,12 @@
 
 `stream` always fails on a broken stream: an HTML page, an error event or an error inside a
 chunk (OpenRouter), data that is not JSON, lines that are not SSE, or a connection that broke
-mid-stream. Its options: `terminator` (default true: `data: [DONE]`, `message_stop` or
-`response.completed`/`.incomplete`/`.failed` must arrive), `single_finish_reason` (default
-true: each choice has exactly one finish / stop reason), `usage` (default false: the last data
-event carries usage; on OpenAI-compatible chat that needs `stream_options: {include_usage:
-true}` in the request, and the check says so when it was not sent; Mistral sends usage
-unasked). A stream request whose answer is 2xx gets an implicit `stream` check with
+mid-stream. Its options: `terminator` (default true: the protocol's terminator must arrive:
+`data: [DONE]`, `message_stop` or `response.completed`/`.incomplete`/`.failed`),
+`single_finish_reason` (default true: each choice has exactly one finish / stop reason), `usage`
+(default false: the last data event carries usage; where the protocol sends it only when asked
+(OpenAI-compatible chat: `stream_options: {include_usage: true}`), the check says so when the
+request did not ask; Mistral, Responses and Messages send usage unasked). A stream request whose answer is 2xx gets an implicit `stream` check with
 `single_finish_reason: false` (checks.evaluate), so a broken stream never passes silently.
 
 `ttft_ms` bounds the time to first token: request start to the first event carrying answer
@@ -31,6 +31,7 @@ from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
 from harness.core.models import Exchange
 from harness.wire.errors import classify_error
+from harness.wire.protocols import find_protocol, get_protocol
 from harness.wire.streams import (
     StreamResult,
     StreamStats,
@@ -49,15 +50,22 @@ def endpoint_of(ctx: CheckContext) -> str:
     return str(ctx.request.get("endpoint") or ctx.job.case.endpoint)
 
 
-def stream_of(exchange: Exchange, endpoint: str) -> StreamResult | None:
+def stream_of(
+    exchange: Exchange, endpoint: str, dialect: str | None = None
+) -> StreamResult | None:
     """The exchange's stream (assembled by the engine, or now from its recorded chunks or
-    body, then kept on the exchange); None unless a stream was asked for and the status is 2xx."""
+    body, then kept on the exchange); None unless a stream was asked for and the status is 2xx,
+    and None for an endpoint no streaming protocol serves (an audited unknown path: there is
+    no format to read it in, and reading it as chat would be a guess)."""
     if exchange.stream is not None:
         return exchange.stream  # type: ignore[no-any-return]
     status = exchange.status_code
     if status is None or not 200 <= status < 300 or not wants_stream(exchange.request_body):
         return None
-    result = assemble(endpoint, exchange.body, exchange.chunks or None)
+    protocol = find_protocol(endpoint, dialect)
+    if protocol is None or protocol.stream is None:
+        return None
+    result = assemble(endpoint, exchange.body, exchange.chunks or None, dialect)
     exchange.stream = result
     return result
 
@@ -139,7 +147,7 @@ def _no_stream(ctx: CheckContext, exchange: Exchange) -> CheckFailure:
 def stream(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
     opts = _options(args)
     endpoint = endpoint_of(ctx)
-    result = stream_of(exchange, endpoint)
+    result = stream_of(exchange, endpoint, ctx.target.dialect)
     if result is None:
         raise _no_stream(ctx, exchange)
     stats = result.stats
@@ -194,24 +202,24 @@ def _single_finish_reason(result: StreamResult) -> None:
 
 def _usage_in_final(ctx: CheckContext, endpoint: str, result: StreamResult) -> None:
     stats = result.stats
-    if endpoint == "chat" and ctx.target.dialect != "mistral":
-        sent = ctx.sent if isinstance(ctx.sent, Mapping) else ctx.request
-        opts = sent.get("stream_options")
-        if not (isinstance(opts, Mapping) and opts.get("include_usage") is True):
-            raise CheckFailure(
-                "usage in the final chunk was asked for, but the request did not send "
-                "stream_options: {include_usage: true} (OpenAI-compatible chat streams carry "
-                "usage only when asked; add it to the case's request)",
-                expected="stream_options.include_usage: true in the request",
-                received=opts,
-            )
+    protocol = get_protocol(endpoint, ctx.target.dialect)
+    fmt = protocol.stream
+    assert fmt is not None  # a stream was read in this protocol's format
+    sent = ctx.sent if isinstance(ctx.sent, Mapping) else ctx.request
+    if not fmt.usage_sent(sent):
+        raise CheckFailure(
+            f"usage in the final chunk was asked for, but the request did not send "
+            f"{fmt.usage_opt_in} ({protocol.label} streams carry usage only when asked; add it to the "
+            "case's request)",
+            expected=f"{fmt.usage_opt_in} in the request",
+            received=sent.get("stream_options"),
+        )
     if not stats.usage_in_final:
-        where = {"chat": "last chunk", "messages": "message_delta", "responses": "final response"}
         seen = (
             f" ({stats.usage_events} earlier event(s) carried usage)" if stats.usage_events else ""
         )
         raise CheckFailure(
-            f"no usage in the {where.get(endpoint, 'final event')} of the stream{seen}",
+            f"no usage in the {fmt.usage_event} of the stream{seen}",
             expected="usage in the final chunk",
             received={"usage_events": stats.usage_events, "terminator": stats.terminator},
         )
@@ -228,7 +236,7 @@ def _validate_ttft(args: Any) -> None:
 def ttft_ms(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
     lo, hi = parse_bounds(args, "ttft_ms")
     want = {k: v for k, v in (("min", lo), ("max", hi)) if v is not None}
-    result = stream_of(exchange, endpoint_of(ctx))
+    result = stream_of(exchange, endpoint_of(ctx), ctx.target.dialect)
     ms = first_token_ms(exchange, result)
     if ms is None:
         if result is not None:

@@ -12,9 +12,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-ENDPOINTS = ("chat", "responses", "messages")
-DIALECTS = ("openai", "mistral", "anthropic")
-
 
 @dataclass(frozen=True)
 class Price:

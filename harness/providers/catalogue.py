@@ -13,6 +13,9 @@ A providers file looks like the packaged `catalogue.yaml`:
         extends: mistral                # copy everything, override what is given
         base_url: https://mistral-proxy.internal/v1
 
+`endpoints:` maps endpoint names to paths under base_url (default `{chat: /chat/completions}`);
+the names, and `dialect:`, are checked against the registered wire protocols
+(harness.wire.protocols), so a protocol registered by a plugin is usable here too.
 `${VAR}` and `${VAR:-default}` are interpolated from the environment in string values. Keys are
 never read here: a provider names its key's environment variable, the engine reads it.
 """
@@ -31,7 +34,13 @@ import yaml
 
 from harness.core.errors import ProviderConfigError, UnknownTargetError
 from harness.core.hints import hint
-from harness.core.models import DIALECTS, ENDPOINTS, ModelInfo, Price, Provider, Target
+from harness.core.models import ModelInfo, Price, Provider, Target
+from harness.wire.protocols import (
+    DEFAULT_ENDPOINT,
+    dialects,
+    get_protocol,
+    unknown_endpoint_message,
+)
 
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _PROVIDER_KEYS = {
@@ -170,18 +179,19 @@ def _build(
             )
         base = _build(parent, raw, env, seen | {name})
     dialect = spec.get("dialect", base.dialect if base else None)
-    if dialect not in DIALECTS:
-        raise ProviderConfigError(f"{where}: dialect must be one of {', '.join(DIALECTS)}, got {dialect!r}")
+    if dialect not in dialects():
+        raise ProviderConfigError(f"{where}: dialect must be one of {', '.join(dialects())}, got {dialect!r}")
     base_url = spec.get("base_url", base.base_url if base else None)
     if not isinstance(base_url, str) or not base_url:
         raise ProviderConfigError(f"{where}: base_url is required")
     base_url = interpolate(base_url, where, env).rstrip("/")
-    endpoints = dict(base.endpoints) if base else {"chat": "/chat/completions"}
+    endpoints = dict(base.endpoints) if base else {DEFAULT_ENDPOINT: get_protocol(DEFAULT_ENDPOINT).path}
     if "endpoints" in spec:
         endpoints = {}
         for ep, path in (spec["endpoints"] or {}).items():
-            if ep not in ENDPOINTS:
-                raise ProviderConfigError(f"{where}: unknown endpoint {ep!r}; known: {', '.join(ENDPOINTS)}")
+            problem = unknown_endpoint_message(ep)  # the registered wire protocols decide
+            if problem is not None:
+                raise ProviderConfigError(f"{where}: {problem}")
             endpoints[ep] = str(path)
     models = dict(base.models) if base else {}
     for model_id, mspec in (spec.get("models") or {}).items():

@@ -33,6 +33,7 @@ from typing import Any
 from harness.core.hints import hint
 from harness.specs.deviations import apply_deviations
 from harness.specs.openapi import as_schema, closure, components, convert, read_document
+from harness.wire.protocols import find_protocol, protocols
 
 ENV_DIR = "HARNESS_SPECS_DIR"
 KNOWN_SPECS = ("mistral", "openai", "anthropic")
@@ -44,14 +45,12 @@ UPSTREAM_NAMES = {
     "anthropic": ("anthropic-openapi-spec/hosted_spec.yaml",),
 }
 
+# The components of wire-protocol answers are the protocols' own (`spec_components` of each
+# record, wire/protocols.py); these are the answers of endpoints that are no wire protocol.
 # (spec, endpoint) -> (component of a JSON body, component of one stream event)
-SUCCESS_COMPONENTS = {
-    ("mistral", "chat"): ("ChatCompletionResponse", "CompletionChunk"),
+OTHER_COMPONENTS: dict[tuple[str, str], tuple[str, str | None]] = {
     ("mistral", "models"): ("ModelList", None),
-    ("openai", "chat"): ("CreateChatCompletionResponse", "CreateChatCompletionStreamResponse"),
-    ("openai", "responses"): ("Response", "ResponseStreamEvent"),
     ("openai", "models"): ("ListModelsResponse", None),
-    ("anthropic", "messages"): ("Message", "MessageStreamEvent"),
 }
 ERROR_COMPONENTS = {"openai": "ErrorResponse", "anthropic": "ErrorResponse"}
 
@@ -253,20 +252,24 @@ def component_validator(
 def default_component(
     spec: str, endpoint: str, *, stream: bool = False, error: bool = False
 ) -> str | None:
-    """The component an answer of this endpoint should match (None when the spec has none)."""
+    """The component an answer of this endpoint should match (None when the spec has none):
+    the first protocol of the endpoint that names a component of `spec`."""
     if error:
         return ERROR_COMPONENTS.get(spec)
-    pair = SUCCESS_COMPONENTS.get((spec, endpoint))
+    pair = OTHER_COMPONENTS.get((spec, endpoint))
+    for protocol in protocols():
+        if pair is None and protocol.endpoint == endpoint:
+            pair = protocol.spec_components.get(spec)
     if pair is None:
         return None
     return pair[1] if stream else pair[0]
 
 
 def spec_for(dialect: str, endpoint: str) -> str:
-    """The official spec an endpoint's answers follow: messages -> anthropic, responses ->
-    openai, chat -> the target's dialect (OpenAI-compatible dialects -> openai)."""
-    if endpoint == "messages":
-        return "anthropic"
-    if endpoint == "responses":
-        return "openai"
+    """The official spec an endpoint's answers follow: the protocol's own (messages ->
+    anthropic, responses -> openai, Mistral chat -> mistral), else the target's dialect's
+    (OpenAI-compatible dialects without a spec -> openai)."""
+    protocol = find_protocol(endpoint, dialect)
+    if protocol is not None and protocol.spec is not None:
+        return protocol.spec
     return dialect if dialect in KNOWN_SPECS else "openai"

@@ -577,6 +577,7 @@ class _SuiteBuilder:
                 )
         matrix = copy.deepcopy(raw_case.get("matrix") or {})
         self.check_matrix(here, label, raw, request, matrix)
+        self.check_endpoint(label, raw_case, matrix, here)
         if not raw:
             self.check_images(label, request, raw_case, here)
         specs = self.check_specs(raw_case.get("expect") or [], here + ("expect",))
@@ -612,6 +613,30 @@ class _SuiteBuilder:
             tool_loop=tool_loop,
             expect_each_turn=each,
         )
+
+    def check_endpoint(
+        self, label: str, raw_case: dict[str, Any], matrix: dict[str, list[Any]], here: JsonPath
+    ) -> None:
+        """Every endpoint the case can call (request, defaults, matrix) names a registered wire
+        protocol: an unknown one is a load error with its line, never a silent chat call."""
+        from harness.wire.protocols import endpoints
+
+        known = endpoints()
+        own = raw_case.get("request") or {}
+        d_request = (self.data.get("defaults") or {}).get("request") or {}
+        named: list[tuple[JsonPath, Any]] = []
+        if "endpoint" in own:
+            named.append((here + ("request", "endpoint"), own["endpoint"]))
+        elif "endpoint" in d_request:
+            named.append((("defaults", "request", "endpoint"), d_request["endpoint"]))
+        for j, value in enumerate(matrix.get("endpoint") or []):
+            named.append((here + ("matrix", "endpoint", j), value))
+        for path, name in named:
+            if name not in known:
+                choices = ", ".join(repr(c) for c in known)
+                msg = f"{label} request.endpoint must be one of {choices}, got {describe(name)}"
+                close = did_you_mean(name, known) if isinstance(name, str) else None
+                raise self.fail(f"{msg}; did you mean {close!r}?" if close else msg, path)
 
     def check_images(
         self, label: str, request: dict[str, Any], raw_case: dict[str, Any], here: JsonPath

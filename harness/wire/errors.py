@@ -206,97 +206,117 @@ class _Shape:
     detail: Any = None  # a pydantic detail list, when there is one
 
 
-def _shape(data: Any) -> _Shape:
-    if not isinstance(data, dict):
-        return _Shape(None, "unknown", message=_short(data))
+def _anthropic(data: dict[str, Any]) -> _Shape | None:
+    """{"type": "error", "error": {"type", "message"}, "request_id"}"""
     err = data.get("error")
-    # Anthropic: {"type": "error", "error": {"type", "message"}, "request_id"}
-    if data.get("type") == "error" and isinstance(err, dict):
-        return _Shape(
-            "anthropic",
-            "anthropic.error",
-            message=str(err.get("message") or ""),
-            type=_as_str(err.get("type")),
-            request_id=_as_str(data.get("request_id")),
-        )
-    # OpenAI / OpenRouter: {"error": {...}}
-    if isinstance(err, dict):
-        code = err.get("code")
-        openrouter = (
-            (isinstance(code, int) and not isinstance(code, bool))
-            or "metadata" in err
-            or "user_id" in data
-        )
-        message = str(err.get("message") or "")
-        meta = err.get("metadata")
-        if openrouter and isinstance(meta, dict) and isinstance(meta.get("raw"), str):
-            message = f"{message} ({meta['raw']})" if message else meta["raw"]
-        return _Shape(
-            "openrouter" if openrouter else "openai",
-            "openrouter.error" if openrouter else "openai.error",
-            message=message,
-            type=_as_str(err.get("type")),
-            code=code,
-            param=_as_str(err.get("param")),
-        )
-    # Mistral flat: {"object": "error", "message", "type", "param", "code"}
-    if data.get("object") == "error":
-        raw_message: Any = data.get("message")
-        common: dict[str, Any] = {
-            "type": _as_str(data.get("type")),
-            "code": data.get("code"),
-            "param": _as_str(data.get("param")),
-            "request_id": _as_str(data.get("request_id")),
-        }
-        if isinstance(raw_message, dict) and "detail" in raw_message:
-            detail = raw_message["detail"]
-            return _Shape(
-                "mistral",
-                "mistral.detail_in_message",
-                message=_detail_text(detail),
-                detail=detail,
-                **common,
-            )
-        if isinstance(raw_message, str) and raw_message.lstrip().startswith("{"):
-            try:
-                inner = json.loads(raw_message)
-            except ValueError:
-                inner = None
-            if isinstance(inner, dict) and "detail" in inner:
-                return _Shape(
-                    "mistral",
-                    "mistral.detail_string_in_message",
-                    message=_detail_text(inner["detail"]),
-                    detail=inner["detail"],
-                    **common,
-                )
-        text = (
-            raw_message
-            if isinstance(raw_message, str)
-            else json.dumps(raw_message, ensure_ascii=False)
-        )
-        return _Shape("mistral", "mistral.flat", message=text or "", **common)
-    # Bare FastAPI / pydantic detail (the Mistral spec's 422, and its 401 {"detail": "..."})
-    if "detail" in data and len(data) <= 2:
-        detail = data["detail"]
-        if isinstance(detail, list):
-            return _Shape(
-                "mistral",
-                "mistral.bare_detail",
-                message=_detail_text(detail),
-                type=_detail_type(detail),
-                detail=detail,
-            )
-        if isinstance(detail, str):
-            return _Shape("mistral", "mistral.detail_string", message=detail)
-    # Gateway shape: {"message": "...", "request_id"?: "..."} (Mistral's 401 and older 429)
-    if isinstance(data.get("message"), str) and set(data) <= {"message", "request_id"}:
+    if data.get("type") != "error" or not isinstance(err, dict):
+        return None
+    return _Shape(
+        "anthropic",
+        "anthropic.error",
+        message=str(err.get("message") or ""),
+        type=_as_str(err.get("type")),
+        request_id=_as_str(data.get("request_id")),
+    )
+
+
+def _openai_like(data: dict[str, Any]) -> _Shape | None:
+    """OpenAI {"error": {...}}, or OpenRouter's twin (an integer code, metadata, user_id)."""
+    err = data.get("error")
+    if not isinstance(err, dict):
+        return None
+    code = err.get("code")
+    openrouter = (
+        (isinstance(code, int) and not isinstance(code, bool)) or "metadata" in err or "user_id" in data
+    )
+    message = str(err.get("message") or "")
+    meta = err.get("metadata")
+    if openrouter and isinstance(meta, dict) and isinstance(meta.get("raw"), str):
+        message = f"{message} ({meta['raw']})" if message else meta["raw"]
+    return _Shape(
+        "openrouter" if openrouter else "openai",
+        "openrouter.error" if openrouter else "openai.error",
+        message=message,
+        type=_as_str(err.get("type")),
+        code=code,
+        param=_as_str(err.get("param")),
+    )
+
+
+def _inner_detail(raw_message: Any) -> tuple[str, Any] | None:
+    """(variant, detail) when a Mistral `message` holds a pydantic detail list: as an object,
+    or JSON-encoded in a string (January 2024)."""
+    if isinstance(raw_message, dict) and "detail" in raw_message:
+        return "mistral.detail_in_message", raw_message["detail"]
+    if isinstance(raw_message, str) and raw_message.lstrip().startswith("{"):
+        try:
+            inner = json.loads(raw_message)
+        except ValueError:
+            return None
+        if isinstance(inner, dict) and "detail" in inner:
+            return "mistral.detail_string_in_message", inner["detail"]
+    return None
+
+
+def _mistral_object(data: dict[str, Any]) -> _Shape | None:
+    """{"object": "error", "message", "type", "param", "code"} and its detail variants."""
+    if data.get("object") != "error":
+        return None
+    raw_message: Any = data.get("message")
+    common: dict[str, Any] = {
+        "type": _as_str(data.get("type")),
+        "code": data.get("code"),
+        "param": _as_str(data.get("param")),
+        "request_id": _as_str(data.get("request_id")),
+    }
+    inner = _inner_detail(raw_message)
+    if inner is not None:
+        variant, detail = inner
+        return _Shape("mistral", variant, message=_detail_text(detail), detail=detail, **common)
+    text = raw_message if isinstance(raw_message, str) else json.dumps(raw_message, ensure_ascii=False)
+    return _Shape("mistral", "mistral.flat", message=text or "", **common)
+
+
+def _bare_detail(data: dict[str, Any]) -> _Shape | None:
+    """Bare FastAPI / pydantic detail (the Mistral spec's 422, and its 401 {"detail": "..."})."""
+    if "detail" not in data or len(data) > 2:
+        return None
+    detail = data["detail"]
+    if isinstance(detail, list):
         return _Shape(
             "mistral",
-            "mistral.message_only",
-            message=data["message"],
-            request_id=_as_str(data.get("request_id")),
+            "mistral.bare_detail",
+            message=_detail_text(detail),
+            type=_detail_type(detail),
+            detail=detail,
         )
+    if isinstance(detail, str):
+        return _Shape("mistral", "mistral.detail_string", message=detail)
+    return None
+
+
+def _message_only(data: dict[str, Any]) -> _Shape | None:
+    """Gateway shape {"message": "...", "request_id"?} (Mistral's 401 and older 429)."""
+    if not isinstance(data.get("message"), str) or not set(data) <= {"message", "request_id"}:
+        return None
+    return _Shape(
+        "mistral",
+        "mistral.message_only",
+        message=data["message"],
+        request_id=_as_str(data.get("request_id")),
+    )
+
+
+# the envelope recognisers, most specific first: the first that matches decides
+_RECOGNISERS = (_anthropic, _openai_like, _mistral_object, _bare_detail, _message_only)
+
+
+def _shape(data: Any) -> _Shape:
+    if isinstance(data, dict):
+        for recognise in _RECOGNISERS:
+            found = recognise(data)
+            if found is not None:
+                return found
     return _Shape(None, "unknown", message=_short(data))
 
 
