@@ -186,6 +186,9 @@ MESSAGES = WireProtocol(
     ),
 )
 
+# Not a core.registry.Registry: lookups here depend on registration order (the built-ins are
+# tried first when a body or a recorded stream is sniffed), and a key is (endpoint, dialect),
+# not only the name.
 _REGISTRY: dict[str, WireProtocol] = {}
 
 
