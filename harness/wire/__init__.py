@@ -1,8 +1,13 @@
-"""The wire layer: dialect translation, success-body normalisation and error-envelope parsing.
+"""The wire layer: wire protocols as registered records, translation, normalisation, streams,
+error envelopes.
 
-    normalize.py   any dialect's success body -> core.models.Normalized
+    protocol.py    WireProtocol: one protocol's path, auth, translate, normalize, stream format,
+                   error dialect, spec components... (data + pure callables)
+    protocols.py   the registry (register_protocol, get_protocol, endpoints) and the built-ins
+    dialects.py    a job -> URL, headers, body, through its protocol (prepare, curl_command)
+    normalize.py   any protocol's success body -> core.models.Normalized
+    streams.py     SSE -> the protocol's non-stream body + StreamStats (StreamReader)
     errors.py      any error body -> ErrorInfo (dialect, shape variant, error class, ...)
-    dialects.py    canonical (OpenAI-spelling) request -> the dialect's body, URL, headers
 
-Pure functions, no I/O.
+Pure functions, no I/O (except reading local image files in dialects.prepare).
 """
