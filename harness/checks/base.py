@@ -40,6 +40,9 @@ class CheckContext:
     cost_usd: float | None = None  # None = unknown (a price or the usage is missing)
     cost_note: str = ""  # why the cost is unknown, or how it was made
     extra: dict[str, Any] = field(default_factory=dict)
+    # the run's scoped state, shared by the jobs of one run (held by the session's Run, never
+    # a module global): a check that compares jobs keeps its memory under its own name here
+    state: dict[str, Any] = field(default_factory=dict)
 
     @property
     def target(self) -> Target:

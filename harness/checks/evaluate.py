@@ -57,8 +57,12 @@ def evaluate(
     mode: str,
     started_at: str | None = None,
     prior_cost: float | None = 0.0,
+    state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Judge one exchange against its job's checks and return the flat result row.
+
+    `state`: the run's scoped state, shared by every job of the run (checks that compare
+    jobs, like same_across_repeats, keep their memory there); None = a fresh one per call.
 
     `prior_cost`: cost of the earlier turns of a tool loop (see `evaluate_turns`), added to
     this turn's, so `cost_usd` (row and check) is the loop's; None = an earlier cost unknown.
@@ -89,6 +93,7 @@ def evaluate(
         cost_usd=cost,
         cost_note=cost_note,
         extra={"run_id": run_id},
+        state=state if state is not None else {},
     )
     failures: list[FailureInfo] = []
     names: list[str] = []
@@ -267,6 +272,7 @@ def evaluate_turns(
     mode: str,
     started_at: str | None = None,
     loop_failure: FailureInfo | None = None,
+    state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The row of a multi-turn case (a tool loop): one Exchange per turn, in order.
 
@@ -285,7 +291,8 @@ def evaluate_turns(
     failures: list[dict[str, Any]] = []
     for n, (job, exchange) in enumerate(turns, start=1):
         each_job = dataclasses.replace(job, case=dataclasses.replace(case, expect=list(each)))
-        turn = evaluate(each_job, exchange, run_id=run_id, mode=mode, started_at=started_at)
+        turn = evaluate(each_job, exchange, run_id=run_id, mode=mode, started_at=started_at,
+                        state=state)
         turn_rows.append(turn)
         for failure in turn["failures"]:
             if implicit_status and failure["check"] == "status":
@@ -296,7 +303,7 @@ def evaluate_turns(
     final_job, final_exchange = turns[-1]
     row = evaluate(
         final_job, final_exchange, run_id=run_id, mode=mode, started_at=started_at,
-        prior_cost=prior_cost,
+        prior_cost=prior_cost, state=state,
     )
     if loop_failure is not None:
         failures.insert(0, loop_failure.to_dict())

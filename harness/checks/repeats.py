@@ -11,21 +11,15 @@ repeats agree passes everywhere, and any disagreement fails at least one row.
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
 from harness.core.models import Exchange
 
-_LOCK = threading.Lock()
-# run_id -> group key -> reference answer; cleared per run by `reset_run_state`.
-_REFERENCES: dict[str, dict[tuple[str, ...], Any]] = {}
-
-
-def reset_run_state(run_id: str) -> None:
-    with _LOCK:
-        _REFERENCES.pop(run_id, None)
+# Where the references live: ctx.state[STATE_KEY] = {group key: reference answer}. The state
+# belongs to the run (harness.session.Run), so two runs in one process never share answers.
+STATE_KEY = "same_across_repeats"
 
 
 def _field(args: Any) -> str:
@@ -50,10 +44,8 @@ def same_across_repeats(ctx: CheckContext, exchange: Exchange, args: Any) -> Non
         answer = [(c.name, c.arguments) for c in ctx.normalized.tool_calls]
     job = ctx.job
     key = (job.case.suite, job.case.id, job.target.name, job.variant)
-    run_id = str(ctx.extra.get("run_id", ""))
-    with _LOCK:
-        refs = _REFERENCES.setdefault(run_id, {})
-        reference = refs.setdefault(key, answer)
+    refs = ctx.state.setdefault(STATE_KEY, {})
+    reference = refs.setdefault(key, answer)
     if answer != reference:
         raise CheckFailure(
             f"repeat {job.repeat} answered differently from an earlier repeat",

@@ -9,6 +9,8 @@ from typing import Any
 
 from harness.cli.argtypes import non_negative, positive
 from harness.core.errors import MissingCredentialError, UsageError
+from harness.core.modes import MODES
+from harness.session.settings import RunSettings, parse_shard
 
 
 def add_parser(sub: Any) -> None:
@@ -33,7 +35,7 @@ def add_parser(sub: Any) -> None:
                    help="retries on 429, 5xx and transport errors (default 3)")
     p.add_argument("--shard", default=None, metavar="K/N",
                    help="run only shard K of N (deterministic split of the jobs)")
-    p.add_argument("--mode", choices=("live", "record", "replay", "auto"), default=None,
+    p.add_argument("--mode", choices=MODES, default=None,
                    help="live: call the providers; record: call them and (re)write the "
                    "cassettes; replay: answer from the cassettes, no network, no key; auto: "
                    "replay what is recorded, record what is not. Default: live, or replay when "
@@ -65,22 +67,8 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _parse_shard(text: str | None) -> tuple[int, int] | None:
-    if text is None:
-        return None
-    k, sep, n = text.partition("/")
-    try:
-        kk, nn = int(k), int(n)
-    except ValueError:
-        kk = nn = 0
-    if not sep or nn < 1 or not 1 <= kk <= nn:
-        raise UsageError(f"--shard expects K/N with 1 <= K <= N, got {text!r}")
-    return kk, nn
-
-
-def run(args: argparse.Namespace) -> int:
-    from harness.cli.running import execute_run
-
+def settings_from(args: argparse.Namespace) -> RunSettings:
+    """The RunSettings of `harness run`'s arguments (HARNESS_TARGETS when no --target)."""
     names = [t.strip() for spec in args.target for t in spec.split(",") if t.strip()]
     if not names:
         names = [t for t in os.environ.get("HARNESS_TARGETS", "").split(",") if t.strip()]
@@ -89,24 +77,19 @@ def run(args: argparse.Namespace) -> int:
             "no target given: pass --target provider/model (repeatable), e.g. "
             "--target mistral/mistral-medium-3.5; `harness targets` lists them"
         )
-    return execute_run(
-        suite_paths=args.suites,
-        target_names=names,
-        provider_files=args.providers,
-        concurrency=args.concurrency,
-        out=args.out,
-        timeout_s=args.timeout,
-        retries=args.retries,
-        shard=_parse_shard(args.shard),
-        simulate=args.simulate,
-        sim_latency_ms=args.sim_latency_ms,
-        seed=args.seed,
-        mode=args.mode,
-        cassettes=args.cassettes,
-        pace=args.pace,
-        progress=not args.quiet and sys.stderr.isatty(),
-        argv=sys.argv[1:],
+    return RunSettings(
+        suites=tuple(args.suites), targets=tuple(names), providers=tuple(args.providers),
+        concurrency=args.concurrency, out=args.out, timeout_s=args.timeout,
+        retries=args.retries, shard=parse_shard(args.shard), simulate=args.simulate,
+        sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
+        cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
     )
+
+
+def run(args: argparse.Namespace) -> int:
+    from harness.cli.running import execute_run
+
+    return execute_run(settings_from(args), progress=not args.quiet and sys.stderr.isatty())
 
 
 __all__ = ["MissingCredentialError", "add_parser", "run"]

@@ -23,15 +23,12 @@ from __future__ import annotations
 
 import copy
 import json
-import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-import httpx
-
+from harness.checks.evaluate import evaluate_turns
 from harness.core.models import Exchange, FailureInfo, Job, Normalized
-from harness.engine.retry import RetryPolicy
 from harness.wire.normalize import normalize
 
 __all__ = ["next_request", "run_tool_loop", "tool_result_text", "turn_answer"]
@@ -41,29 +38,18 @@ DEFAULT_MAX_TURNS = 5
 
 async def run_tool_loop(
     job: Job,
-    client: httpx.AsyncClient,
+    send: Callable[[Job], Awaitable[Exchange]],
     *,
-    api_key: str | None,
-    policy: RetryPolicy,
-    timeout_s: float,
-    rng: random.Random,
-    sleep: Callable[[float], Any],
-    prepare_fn: Any,
     run_id: str,
     mode: str,
     started_at: str | None = None,
-    execute_fn: Callable[..., Any] | None = None,
+    state: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run every turn of `job` and return its result row.
 
-    `execute_fn` (default engine.runner.execute, same signature) makes each turn's Exchange:
-    the runner passes its record / replay stand-in, so every turn of a loop is one interaction
-    of the job's cassette, in order.
+    `send` (an executor's JobRun.send) makes each turn's Exchange, so every turn of a loop is
+    one request of the job (one interaction of its cassette when recording or replaying).
     """
-    from harness.checks.evaluate import evaluate_turns
-    from harness.engine.runner import execute
-
-    run_turn = execute_fn or execute
     loop = job.case.tool_loop
     results: dict[str, Any] = dict((loop or {}).get("results") or {})
     max_turns = int((loop or {}).get("max_turns") or DEFAULT_MAX_TURNS) if loop else 1
@@ -71,16 +57,7 @@ async def run_tool_loop(
     failure: FailureInfo | None = None
     turn_job = job
     while True:
-        exchange = await run_turn(
-            turn_job,
-            client,
-            api_key=api_key,
-            policy=policy,
-            timeout_s=timeout_s,
-            rng=rng,
-            sleep=sleep,
-            prepare_fn=prepare_fn,
-        )
+        exchange = await send(turn_job)
         turns.append((turn_job, exchange))
         if not loop:
             break
@@ -112,7 +89,8 @@ async def run_tool_loop(
             turn_job, request=next_request(turn_job.request, answer, results, len(turns))
         )
     return evaluate_turns(
-        turns, run_id=run_id, mode=mode, started_at=started_at, loop_failure=failure
+        turns, run_id=run_id, mode=mode, started_at=started_at, loop_failure=failure,
+        state=state,
     )
 
 

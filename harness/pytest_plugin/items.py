@@ -109,7 +109,7 @@ class CaseItem(pytest.Item):
             self.add_marker(tag)
 
     def runtest(self) -> None:
-        row = self.config.stash[STATE].run(self.job, self.how)
+        row = self.config.stash[STATE].submit(self.job)
         self.row = row
         if not row.get("passed"):
             raise CaseFailed(row)

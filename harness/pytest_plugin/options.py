@@ -8,10 +8,14 @@ comma-separated), else the `HARNESS_TARGETS` environment variable (comma-separat
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-MODES = ("live", "record", "replay", "auto")
+from harness.core.errors import UsageError
+from harness.core.modes import MODES
+
+if TYPE_CHECKING:
+    from harness.session.settings import RunSettings
+
 TARGETS_ENV = "HARNESS_TARGETS"
 TARGETS_INI = "harness_targets"
 
@@ -78,21 +82,6 @@ def add_options(parser: Any) -> None:
     )
 
 
-@dataclass(frozen=True)
-class Settings:
-    targets: tuple[str, ...]
-    providers: tuple[str, ...] = ()
-    mode: str | None = None  # None: the CLI's default
-    cassettes: str = "cassettes"
-    pace: bool = False
-    out: str = "reports"
-    simulate: bool = False
-    sim_latency_ms: float = 20.0
-    timeout_s: float = 60.0
-    retries: int = 3
-    seed: int | None = None
-
-
 def _split(values: Any) -> list[str]:
     return [t.strip() for v in values or () for t in str(v).split(",") if t.strip()]
 
@@ -107,20 +96,36 @@ def target_names(config: Any) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def read_settings(config: Any) -> Settings | None:
+def read_settings(config: Any) -> RunSettings | None:
+    """The session's RunSettings from the --harness-* options; None when no target is given."""
+    from harness.session.settings import RunSettings
+
     names = target_names(config)
     if not names:
         return None
-    return Settings(
-        targets=tuple(names),
-        providers=tuple(config.getoption("harness_providers") or ()),
-        mode=config.getoption("harness_mode"),
-        cassettes=config.getoption("harness_cassettes"),
-        pace=bool(config.getoption("harness_pace")),
-        out=config.getoption("harness_out"),
-        simulate=bool(config.getoption("harness_simulate")),
-        sim_latency_ms=config.getoption("harness_sim_latency_ms"),
-        timeout_s=config.getoption("harness_timeout"),
-        retries=config.getoption("harness_retries"),
-        seed=config.getoption("harness_seed"),
-    )
+    try:
+        return RunSettings(
+            targets=tuple(names),
+            providers=tuple(config.getoption("harness_providers") or ()),
+            mode=config.getoption("harness_mode"),
+            cassettes=config.getoption("harness_cassettes"),
+            pace=bool(config.getoption("harness_pace")),
+            out=config.getoption("harness_out"),
+            simulate=bool(config.getoption("harness_simulate")),
+            sim_latency_ms=config.getoption("harness_sim_latency_ms"),
+            timeout_s=config.getoption("harness_timeout"),
+            retries=config.getoption("harness_retries"),
+            seed=config.getoption("harness_seed"),
+            concurrency=1,
+            argv=("pytest", *config.invocation_params.args),
+            runner="pytest",
+            flag_prefix="--harness-",
+        )
+    except UsageError as exc:
+        raise _pytest_usage(exc) from None
+
+
+def _pytest_usage(exc: Exception) -> Exception:
+    import pytest
+
+    return pytest.UsageError(f"harness: {exc}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.cli import running
+from harness.session import run as session_run
 from harness.cli.main import main
 from harness.engine.results import read_results
 from harness.record.cassette import SIM_SOURCE, load_cassette
@@ -60,7 +60,7 @@ def test_simulate_auto_records_under_real_names_then_replays_without_a_simulator
     def no_sim(*a: object, **k: object) -> None:
         raise AssertionError("a simulator was started for a run that only replays")
 
-    monkeypatch.setattr(running, "simulator_routes", no_sim)
+    monkeypatch.setattr(session_run, "start_simulators", no_sim)
     assert _code(argv) == 0
     printed = capsys.readouterr().out
     assert "replayed 5 job(s) from" in printed and "as recorded" in printed

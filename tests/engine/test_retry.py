@@ -16,7 +16,7 @@ from harness.engine.retry import (
     parse_retry_after,
     parse_retry_after_ms,
 )
-from harness.engine.runner import execute
+from tests.engine.runs import execute
 from harness.engine.transport import make_client
 
 from .support import SECRET, fake_prepare, make_job

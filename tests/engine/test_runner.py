@@ -16,7 +16,7 @@ from aiohttp import web
 from harness.core.models import CheckSpec
 from harness.engine.results import ResultWriter, read_results
 from harness.engine.retry import RetryPolicy
-from harness.engine.runner import execute, run_jobs
+from tests.engine.runs import execute, run_jobs
 
 from .support import (
     SECRET,

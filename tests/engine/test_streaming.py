@@ -17,7 +17,7 @@ from aiohttp import web
 
 from harness.core.models import Case, CheckSpec, Exchange, Job, ModelInfo, Target
 from harness.engine.retry import RetryPolicy
-from harness.engine.runner import execute, run_jobs
+from tests.engine.runs import execute, run_jobs
 from harness.sim import SimConfig, SimServer
 from harness.sim.config import FAULT_KINDS
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.core.models import Case, CheckSpec, Job, SourceLoc, Target
-from harness.engine.runner import run_jobs
+from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
 
 SUITES = Path(__file__).resolve().parents[2] / "suites"

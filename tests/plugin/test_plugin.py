@@ -192,11 +192,13 @@ def test_usage_errors_are_short_and_name_the_file_and_line(
         (f"demo.yaml: missing API key: set {KEY_ENV} (for g), {KEY_ENV} (for m) in the "
          "environment.*--harness-simulate."),
     ])
-    # no mode and no key: the run would replay, but there is no cassette to replay
+    # no mode and no key: the run would replay, but there is no cassette to replay (the same
+    # rule and words as `harness run`: the variables each provider's jobs need)
     result = project.runpytest(*harness_args())
     result.stdout.fnmatch_lines([
         "*ERROR collecting demo.yaml*",
-        (f"demo.yaml: missing API key: set {KEY_ENV} in the environment.*cassettes/ holds "
+        (f"demo.yaml: missing API key: set {KEY_ENV} (for g), {KEY_ENV} (for m) in the "
+         "environment.*cassettes/ holds "
          "none for this file's jobs*"),
     ])
     assert "Traceback" not in result.stdout.str()

@@ -9,7 +9,7 @@ from harness.core.loop import run as run_loop
 from harness.core.models import Job, Provider, Target
 from harness.engine.results import ResultWriter
 from harness.engine.retry import RetryPolicy
-from harness.engine.runner import run_jobs
+from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
 from harness.suite import expand
 from harness.suite.loader import load_suite_text

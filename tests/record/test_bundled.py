@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-import harness.engine.runner as runner_mod
+import harness.engine.transport as transport_mod
 from harness.core.loop import run as run_loop
-from harness.engine.runner import run_jobs
+from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
 from harness.record.cassette import SIM_SOURCE, load_cassette
 from harness.record.store import CassetteStore
@@ -27,7 +27,7 @@ TARGETS = ("mistral/mistral-medium-3.5", "empiriolabs/mistral-medium-3-1")
 
 def test_bundled_cassettes_replay_every_bundled_job(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)  # image paths in suites are relative to the suite or the cwd
-    monkeypatch.setattr(runner_mod, "make_client", None)  # a replay never makes a client
+    monkeypatch.setattr(transport_mod, "make_client", None)  # a replay never makes a client
     catalogue = load_catalogue([])
     jobs = expand(load_suites([ROOT / "suites"]), [catalogue.resolve(t) for t in TARGETS])
     rows = run_loop(run_jobs(jobs, run_id="bundled", mode="replay", cassette_dir=CASSETTES))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import harness.engine.runner as runner_mod
+import harness.engine.transport as transport_mod
 from harness.record.cassette import load_cassette
 from harness.record.store import CassetteStore
 from harness.sim import FaultConfig, SimConfig, SimServer
@@ -85,7 +85,7 @@ def test_record_then_replay_gives_the_same_rows_with_the_simulator_stopped(
     def no_client(*a: object, **k: object) -> None:
         raise AssertionError("a replay-only run created an HTTP client")
 
-    monkeypatch.setattr(runner_mod, "make_client", no_client)
+    monkeypatch.setattr(transport_mod, "make_client", no_client)
     t0 = time.perf_counter()
     replayed = run(jobs, "replay", cassettes, key=None)
     assert time.perf_counter() - t0 < 5

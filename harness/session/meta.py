@@ -1,0 +1,72 @@
+"""run.json, one shape, written by one function (`meta_of`) for every runner.
+
+Every key is always present (null or empty when it does not apply), so a CI script or a
+notebook reads any run folder the same way, whoever wrote it:
+
+    format_version run_id runner status started_at finished_at suites targets mode simulated
+    argv jobs passed failed cassettes paced jobs_by_mode cassette_sources workers counts
+    (+ the runner's own extra keys: audit's skipped / prices / openapi / cassettes list)
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from harness.engine.results import utc_now_iso, write_meta
+
+__all__ = ["META_KEYS", "meta_of", "save_meta"]
+
+META_KEYS = (
+    "run_id", "runner", "status", "started_at", "finished_at", "suites", "targets", "mode",
+    "simulated", "argv", "jobs", "passed", "failed", "cassettes", "paced", "jobs_by_mode",
+    "cassette_sources", "workers", "counts",
+)
+
+
+def meta_of(
+    *,
+    run_id: str,
+    runner: str,
+    status: str,
+    suites: Sequence[str],
+    targets: Sequence[str],
+    mode: str,
+    jobs: int,
+    started_at: str | None = None,
+    simulated: bool = False,
+    argv: Sequence[str] = (),
+    cassettes: str | None = None,
+    paced: bool | None = None,
+    rows: Iterable[Mapping[str, Any]] | None = None,
+    cassette_sources: Iterable[str] = (),
+    workers: int = 0,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The run.json of a run; `rows` (when known) fill passed / failed / jobs_by_mode."""
+    meta: dict[str, Any] = dict.fromkeys(META_KEYS)
+    meta.update(
+        run_id=run_id, runner=runner, status=status,
+        started_at=started_at or utc_now_iso(), suites=list(suites), targets=list(targets),
+        mode=mode, simulated=simulated, argv=list(argv), jobs=jobs,
+        cassettes=cassettes if mode != "live" else None,
+        paced=paced if mode not in ("live", "audit") else None,
+        cassette_sources=sorted(set(cassette_sources)), workers=workers,
+        counts={}, jobs_by_mode={},
+    )
+    if rows is not None:
+        done = list(rows)
+        failed = sum(1 for r in done if not r.get("passed"))
+        by_mode = Counter(str(r.get("mode")) for r in done)
+        meta.update(passed=len(done) - failed, failed=failed,
+                    jobs_by_mode={m: by_mode[m] for m in ("replay", "record", "live", "audit")
+                                  if by_mode[m]})
+    meta.update(extra or {})
+    return meta
+
+
+def save_meta(run_dir: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Write run.json atomically (argv masked, format_version set); returns what was written."""
+    return write_meta(run_dir, meta)

@@ -1,0 +1,275 @@
+"""Run: a context manager that owns one run from its folder to its reports.
+
+    with Run(plan_run(settings)) as run:        # run folder, run.json "running", writer,
+        rows = run.run_all()                    # one event loop, one HTTP client, simulators
+        outcome = run.finish()                  # run.json final, reports written
+    # leaving closes the client, the loop, the simulators; an exception or Ctrl-C marks
+    # run.json "interrupted" / "failed" (the rows already written stay on disk)
+
+The pytest plugin keeps one Run per process and submits jobs one item at a time
+(`plan_more` for each suite file, then `submit(job)`); xdist workers write their own part
+file into the controller's folder (`owner=False`) and the controller finishes the run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+from harness.core.loop import new_event_loop
+from harness.core.models import Job
+from harness.engine.executor import Executor, LiveExecutor, ModeRouter
+from harness.engine.results import RESULTS_FILE, ResultWriter, create_run_dir, read_results
+from harness.engine.retry import RetryPolicy
+from harness.engine.runner import run_jobs
+from harness.engine.send import SendOptions
+from harness.session.meta import meta_of, save_meta
+from harness.session.plan import RunPlan, plan_jobs
+from harness.session.simulators import aim, start_simulators
+
+__all__ = ["Outcome", "Run"]
+
+
+@dataclass
+class Outcome:
+    """What a finished run left: its folder, rows, run.json and the reports written."""
+
+    run_dir: Path
+    rows: list[dict[str, Any]]
+    meta: dict[str, Any]
+    written: Any  # harness.report.outputs.Written (report + paths)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for r in self.rows if not r.get("passed"))
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if not self.failed else 1
+
+
+class Run:
+    """One run (see the module doc). `run_dir`: a folder made by another process (xdist)."""
+
+    def __init__(self, plan: RunPlan, *, run_dir: Path | None = None, owner: bool = True,
+                 results_file: str = RESULTS_FILE, executes: bool = True) -> None:
+        self.plan = plan
+        self.executes = executes  # False: only the folder and run.json (an xdist controller)
+        self._finished = False
+        self.settings = plan.settings
+        self.owner = owner
+        self.results_file = results_file
+        self.run_dir: Path | None = run_dir
+        self.rows: list[dict[str, Any]] = []
+        self.state: dict[str, Any] = {}  # checks' run-scoped state (same_across_repeats, ...)
+        self.writer: ResultWriter | None = None
+        self.meta: dict[str, Any] = {}
+        self._stack = contextlib.ExitStack()
+        self._runner: Any = None
+        self._client: Any = None
+        self._routes: dict[str, str] | None = None
+        self._executor: ModeRouter | None = None
+        self.status = "running"
+
+    # -- start ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Self:
+        import asyncio
+
+        try:
+            self._runner = self._stack.enter_context(
+                asyncio.Runner(loop_factory=new_event_loop))
+            if self.executes:
+                self._start_simulators()
+            self._executor = self._executors()
+            if self.owner and self.run_dir is None:
+                self.run_dir = create_run_dir(Path(self.settings.out), self.settings.run_id)
+            assert self.run_dir is not None
+            if self.plan.store is not None:
+                self.plan.store.run_id = self.run_dir.name
+                self.plan.store.begin(self.plan.jobs, [self.plan.modes[j.id] for j in self.plan.jobs])
+            if self.owner:
+                self.meta = self._meta("running")
+                save_meta(self.run_dir, self.meta)
+            self.writer = ResultWriter(self.run_dir / self.results_file)
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def _start_simulators(self) -> None:
+        plan = self.plan
+        if plan.sim is None:
+            return
+        if plan.sim == "live":
+            servers = start_simulators(self._stack, [t.provider for t in plan.targets],
+                                       self.settings.sim_latency_ms)
+            urls = {name: server.url for name, server in servers.items()}
+            plan.jobs, plan.targets = aim(plan.jobs, plan.targets, urls)
+        # "route": started with the HTTP client, i.e. only when a job records (a run whose
+        # cassettes all exist starts no simulator)
+
+    def _start_routes(self) -> dict[str, str]:
+        targets = self.plan.targets
+        servers = start_simulators(self._stack, [t.provider for t in targets],
+                                   self.settings.sim_latency_ms)
+        return {t.provider.base_url: servers[t.provider.name].url for t in targets}
+
+    def _options(self) -> SendOptions:
+        s = self.settings
+        return SendOptions(policy=RetryPolicy(max_attempts=s.retries + 1), timeout_s=s.timeout_s,
+                           rng=random.Random(s.seed))
+
+    def _make_client(self) -> Any:
+        from harness.engine.transport import AiohttpTransport, make_client
+
+        limit = self.settings.concurrency * max(1, len(self.plan.targets))
+        transport: Any = None
+        if self.plan.sim == "route" and self.executes:
+            self._routes = self._start_routes()
+            from harness.record.routing import RoutingTransport
+
+            transport = RoutingTransport(self._routes, AiohttpTransport(limit=limit))
+        self._client = make_client(transport, timeout=self.settings.timeout_s,
+                                   max_connections=limit)
+        return self._client
+
+    def _executors(self) -> ModeRouter:
+        options = self._options()
+        live = LiveExecutor(self._make_client, options, self.plan.keys)
+        table: dict[str, Executor] = {"live": live}
+        store = self.plan.store
+        if store is not None:
+            from harness.record.executors import RecordExecutor, ReplayExecutor
+
+            table["record"] = RecordExecutor(live, store)
+            table["replay"] = ReplayExecutor(store, options, pace=self.settings.pace,
+                                             keys=self.plan.keys)
+        return ModeRouter(self.plan.modes, table)
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    @property
+    def targets(self) -> list[Any]:
+        return self.plan.targets
+
+    def plan_more(self, jobs: list[Job], what: str = "these jobs") -> list[str]:
+        """Plan more jobs into this run (the pytest plugin, one suite file at a time): their
+        modes (the one rule, applied to these jobs) and keys; returns the mode of each."""
+        more = plan_jobs(self.settings, jobs, self.plan.targets, what=what,
+                         store=self.plan.store)
+        if more.store is not None and self.plan.store is None:
+            self.plan.store = more.store
+            if self.run_dir is not None:
+                more.store.run_id = self.run_dir.name
+            self._executor = None
+        if not self.plan.mode:
+            self.plan.mode = more.mode  # run.json's mode: the first file's (jobs_by_mode: all)
+        self.plan.modes.update(more.modes)
+        self.plan.keys.update(more.keys)
+        self.plan.defaulted = sorted(set(self.plan.defaulted) | set(more.defaulted))
+        if self._executor is None:
+            self._executor = self._executors()
+        if more.store is not None:
+            more.store.begin(jobs, [more.modes[j.id] for j in jobs])
+        return [more.modes[j.id] for j in jobs]
+
+    def _run(self, jobs: Sequence[Job], on_result: Callable[[dict[str, Any]], None] | None,
+             concurrency: int) -> list[dict[str, Any]]:
+        assert self._executor is not None and self._runner is not None, "use `with Run(...)`"
+
+        def keep(row: dict[str, Any]) -> None:
+            self.rows.append(row)
+            if on_result is not None:
+                on_result(row)
+
+        return self._runner.run(run_jobs(  # type: ignore[no-any-return]
+            jobs, self._executor, run_id=self.run_id, concurrency=concurrency,
+            writer=self.writer, on_result=keep, state=self.state,
+        ))
+
+    def run_all(self, on_result: Callable[[dict[str, Any]], None] | None = None
+                ) -> list[dict[str, Any]]:
+        """Run every planned job (rows in job order; each written as it is known)."""
+        try:
+            rows = self._run(self.plan.jobs, on_result, self.settings.concurrency)
+        except KeyboardInterrupt:
+            self.status = "interrupted"
+            raise
+        except BaseException:
+            self.status = "failed"
+            raise
+        self.status = "complete"
+        return rows
+
+    def submit(self, job: Job) -> dict[str, Any]:
+        """Run one planned job on the run's loop and client; its row."""
+        return self._run([job], None, 1)[0]
+
+    @property
+    def run_id(self) -> str:
+        assert self.run_dir is not None
+        return self.run_dir.name
+
+    # -- the end ----------------------------------------------------------------------------
+
+    def _meta(self, status: str, rows: list[dict[str, Any]] | None = None,
+              **extra: Any) -> dict[str, Any]:
+        plan, s = self.plan, self.settings
+        store = plan.store
+        sources = set(store.sources) if store is not None else set()
+        if store is not None and store.source and any(r.get("mode") == "record"
+                                                      for r in rows or ()):
+            sources.add(store.source)
+        return meta_of(
+            run_id=self.run_id, runner=s.runner, status=status,
+            started_at=self.meta.get("started_at"),
+            suites=[str(x.path) for x in plan.suites] or list(self.meta.get("suites") or []),
+            targets=[t.name for t in plan.targets], mode=plan.mode,
+            jobs=len(plan.jobs), simulated=s.simulate, argv=s.argv, cassettes=s.cassettes,
+            paced=s.pace, rows=rows, cassette_sources=sources,
+            extra={**s.extra_meta, **extra},
+        )
+
+    def finish(self, rows: list[dict[str, Any]] | None = None, *, status: str | None = None,
+               **extra: Any) -> Outcome:
+        """Complete run.json and write the reports (rows: this run's, or read back from
+        results.jsonl when another process wrote them)."""
+        from harness.report.outputs import write_reports
+
+        assert self.run_dir is not None
+        if self.writer is not None:
+            self.writer.close()
+        if rows is None:
+            path = self.run_dir / RESULTS_FILE
+            rows = self.rows if self.rows else (read_results(path) if path.exists() else [])
+        self.status = status or (self.status if self.status != "running" else "complete")
+        self.meta = save_meta(self.run_dir, self._meta(self.status, rows, **extra))
+        written = write_reports(self.run_dir, rows=rows, meta=self.meta)
+        self._finished = True
+        return Outcome(self.run_dir, rows, self.meta, written)
+
+    def discard(self) -> None:
+        """Leave no run.json update at exit (the caller removes an empty run folder)."""
+        self._finished = True
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        try:
+            if self._client is not None and self._runner is not None:
+                self._runner.run(self._client.aclose())
+        finally:
+            if self.writer is not None:
+                self.writer.close()
+            self._stack.close()
+            if self.owner and self.run_dir is not None and not self._finished:
+                status = ("interrupted" if exc_type is not None and issubclass(
+                    exc_type, KeyboardInterrupt) else "failed" if exc_type else self.status)
+                if status == "running":
+                    status = "complete"
+                save_meta(self.run_dir, self._meta(status, self.rows))

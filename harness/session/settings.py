@@ -1,0 +1,102 @@
+"""RunSettings: everything a run is asked to do, as one value.
+
+argparse (`harness run`), the pytest options (`--harness-*`), the public `harness.run(...)`
+and the benchmarks all fill in this one value; `plan_run` turns it into a RunPlan.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from harness.core.errors import UsageError
+from harness.core.modes import MODES
+
+__all__ = ["RUNNERS", "RunSettings", "parse_shard"]
+
+RUNNERS = ("cli", "pytest", "api", "audit", "bench")
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """What to run, against what, how. Defaults are those of `harness run`."""
+
+    suites: tuple[str, ...] = ()
+    targets: tuple[str, ...] = ()
+    providers: tuple[str, ...] = ()
+    mode: str | None = None  # None: live, or replay when a key the jobs need is not set
+    simulate: bool = False
+    sim_latency_ms: float = 20.0
+    concurrency: int = 8
+    timeout_s: float = 60.0
+    retries: int = 3
+    seed: int | None = None
+    cassettes: str = "cassettes"
+    pace: bool = False
+    out: str = "reports"
+    shard: tuple[int, int] | None = None
+    run_id: str | None = None  # a fresh generated id unless given
+    argv: tuple[str, ...] = ()
+    runner: str = "cli"  # who runs it: cli | pytest | api | audit | bench (run.json `runner`)
+    flag_prefix: str = "--"  # how messages name flags: "--" (CLI) or "--harness-" (pytest)
+    extra_meta: dict[str, Any] = field(default_factory=dict)  # more run.json keys
+
+    def __post_init__(self) -> None:
+        for name in ("suites", "targets", "providers", "argv"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                value = (value,)
+            object.__setattr__(self, name, tuple(str(v) for v in value))
+        self.validate()
+
+    def validate(self) -> None:
+        """Bad values are usage errors naming the flag."""
+        flag = self.flag
+        if self.mode is not None and self.mode not in MODES:
+            raise UsageError(f"{flag('mode')} must be live, record, replay or auto, got "
+                             f"{self.mode!r}")
+        if self.retries < 0:
+            raise UsageError(f"{flag('retries')} must be >= 0, got {self.retries}")
+        if self.concurrency < 1:
+            raise UsageError(f"{flag('concurrency')} must be >= 1, got {self.concurrency}")
+        if not self.timeout_s > 0:
+            raise UsageError(f"{flag('timeout')} must be > 0, got {self.timeout_s}")
+        if self.sim_latency_ms < 0:
+            raise UsageError(f"{flag('sim-latency-ms')} must be >= 0, got {self.sim_latency_ms}")
+        if self.runner not in RUNNERS:
+            raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, got {self.runner!r}")
+
+    def flag(self, name: str) -> str:
+        return f"{self.flag_prefix}{name}"
+
+    def but(self, **changes: Any) -> RunSettings:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    @property
+    def target_names(self) -> list[str]:
+        """The targets, comma-separated specs split, duplicates dropped, order kept."""
+        return list(dict.fromkeys(
+            t.strip() for spec in self.targets for t in spec.split(",") if t.strip()
+        ))
+
+
+def parse_shard(text: str | None, flag: str = "--shard") -> tuple[int, int] | None:
+    """`K/N` -> (K, N), 1 <= K <= N; None stays None."""
+    if text is None:
+        return None
+    k, sep, n = text.partition("/")
+    try:
+        kk, nn = int(k), int(n)
+    except ValueError:
+        kk = nn = 0
+    if not sep or nn < 1 or not 1 <= kk <= nn:
+        raise UsageError(f"{flag} expects K/N with 1 <= K <= N, got {text!r}")
+    return kk, nn
+
+
+def as_tuple(values: Sequence[str] | str | None) -> tuple[str, ...]:
+    if values is None:
+        return ()
+    return (values,) if isinstance(values, str) else tuple(values)
