@@ -30,7 +30,11 @@ _EXPORTS = {
     "resolve_keys": "harness.session.plan",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "Outcome", "Run", "RunPlan", "RunSettings", "default_mode", "parse_shard", "plan_jobs",
+    "plan_run", "resolve_keys",
+]
+assert set(__all__) == set(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.session import run as session_run
 from harness.cli.main import main
 from harness.engine.results import read_results
 from harness.record.cassette import SIM_SOURCE, load_cassette
+from harness.session import run as session_run
 
 SUITES = Path(__file__).resolve().parents[2] / "suites"
 BASIC = str(SUITES / "basic.yaml")

@@ -14,11 +14,11 @@ import httpx
 
 from harness.core.models import Exchange, Job
 from harness.engine import runner
+from harness.engine import transport as transport_mod
 from harness.engine.executor import Executor, LiveExecutor, ModeRouter
 from harness.engine.retry import RetryPolicy
 from harness.engine.send import SendOptions, default_prepare
 from harness.engine.send import execute as _execute
-from harness.engine import transport as transport_mod
 
 
 def options(*, policy: RetryPolicy | None = None, timeout_s: float = 60.0, seed: int | None = None,

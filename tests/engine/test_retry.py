@@ -16,8 +16,8 @@ from harness.engine.retry import (
     parse_retry_after,
     parse_retry_after_ms,
 )
-from tests.engine.runs import execute
 from harness.engine.transport import make_client
+from tests.engine.runs import execute
 
 from .support import SECRET, fake_prepare, make_job
 

@@ -17,9 +17,9 @@ from aiohttp import web
 
 from harness.core.models import Case, CheckSpec, Exchange, Job, ModelInfo, Target
 from harness.engine.retry import RetryPolicy
-from tests.engine.runs import execute, run_jobs
 from harness.sim import SimConfig, SimServer
 from harness.sim.config import FAULT_KINDS
+from tests.engine.runs import execute, run_jobs
 
 from .support import fake_prepare, local_server, make_provider
 

@@ -12,9 +12,9 @@ import pytest
 from harness.core.columns import COLUMN_NAMES
 from harness.core.models import Case, CheckSpec, Job, ModelInfo, Price, Provider, Target
 from harness.engine.retry import RetryPolicy
-from tests.engine.runs import run_jobs
 from harness.engine.toolloop import next_request, tool_result_text
 from harness.suite import load_suite_text
+from tests.engine.runs import run_jobs
 
 KEY = "sk-test-SECRET-toolloop-42"
 WEATHER = {

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from harness.core.models import Case, CheckSpec, Job, SourceLoc, Target
-from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
+from tests.engine.runs import run_jobs
 
 SUITES = Path(__file__).resolve().parents[2] / "suites"
 

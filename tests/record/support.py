@@ -9,10 +9,10 @@ from harness.core.loop import run as run_loop
 from harness.core.models import Job, Provider, Target
 from harness.engine.results import ResultWriter
 from harness.engine.retry import RetryPolicy
-from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
 from harness.suite import expand
 from harness.suite.loader import load_suite_text
+from tests.engine.runs import run_jobs
 
 KEY = "sim-key"
 # the columns that differ between a recorded run and its replay (timings, mode, identity)

@@ -14,11 +14,11 @@ import pytest
 
 import harness.engine.transport as transport_mod
 from harness.core.loop import run as run_loop
-from tests.engine.runs import run_jobs
 from harness.providers.catalogue import load_catalogue
 from harness.record.cassette import SIM_SOURCE, load_cassette
 from harness.record.store import CassetteStore
 from harness.suite import expand, load_suites
+from tests.engine.runs import run_jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 CASSETTES = ROOT / "cassettes"
