@@ -6,7 +6,25 @@ The public API. Names load lazily so that `harness --help` and `import harness` 
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the real types for type checkers and IDEs; at run time names load lazily
+    from harness.api import RunResult, run
+    from harness.checks.base import CheckContext, register_check
+    from harness.checks.evaluate import evaluate
+    from harness.core.columns import RESULT_COLUMNS
+    from harness.core.errors import CheckFailure, HarnessError, SuiteError, UsageError
+    from harness.core.models import Case, CheckSpec, Exchange, Job, Target
+    from harness.core.row import ResultRow
+    from harness.engine.results import read_results
+    from harness.engine.runner import run_jobs
+    from harness.providers.catalogue import load_catalogue
+    from harness.report.frame import load_run
+    from harness.session import Outcome, Run, RunPlan, RunSettings, plan_run
+    from harness.sim import SimConfig, SimServer
+    from harness.suite import expand, load_suite, load_suites
+    from harness.wire.protocol import WireProtocol
+    from harness.wire.protocols import register_protocol
 
 __version__ = "0.1.0"
 
@@ -33,6 +51,16 @@ _EXPORTS: dict[str, str] = {
     "read_results": "harness.engine.results",
     "register_check": "harness.checks.base",
     "run_jobs": "harness.engine.runner",
+    "Outcome": "harness.session",
+    "ResultRow": "harness.core.row",
+    "Run": "harness.session",
+    "RunPlan": "harness.session",
+    "RunResult": "harness.api",
+    "RunSettings": "harness.session",
+    "WireProtocol": "harness.wire.protocol",
+    "plan_run": "harness.session",
+    "register_protocol": "harness.wire.protocols",
+    "run": "harness.api",
 }
 
 __all__ = [
@@ -44,19 +72,29 @@ __all__ = [
     "Exchange",
     "HarnessError",
     "Job",
+    "Outcome",
+    "ResultRow",
+    "Run",
+    "RunPlan",
+    "RunResult",
+    "RunSettings",
     "SimConfig",
     "SimServer",
     "SuiteError",
     "Target",
     "UsageError",
+    "WireProtocol",
     "evaluate",
     "expand",
     "load_catalogue",
     "load_run",
     "load_suite",
     "load_suites",
+    "plan_run",
     "read_results",
     "register_check",
+    "register_protocol",
+    "run",
     "run_jobs",
 ]
 assert set(__all__) == set(_EXPORTS)

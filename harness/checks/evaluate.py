@@ -18,6 +18,7 @@ from harness.providers.pricing import compute_cost
 from harness.wire.dialects import curl_command, request_notes
 from harness.wire.errors import classify_error
 from harness.wire.normalize import normalize
+from harness.wire.protocols import DEFAULT_ENDPOINT
 from harness.wire.streams import StreamResult, classify_stream, looks_html
 
 EXCERPT_CHARS = 2000
@@ -49,6 +50,46 @@ def response_error_class(exchange: Exchange) -> tuple[str | None, str | None]:
     return None, None
 
 
+def judge(job: Job, exchange: Exchange) -> tuple[Normalized | None, StreamResult | None,
+                                                  str | None, str | None]:
+    """(normalized answer, stream, error_class, error_message) of an exchange."""
+    endpoint = str(job.request.get("endpoint") or job.case.endpoint or DEFAULT_ENDPOINT)
+    dialect = job.target.dialect
+    stream = stream_of(exchange, endpoint, dialect)
+    if stream is not None:
+        normalized, error_class, error_message = judge_stream(job, exchange, stream)
+        return normalized, stream, error_class, error_message
+    normalized = None
+    status = exchange.status_code
+    if status is not None and 200 <= status < 300 and exchange.json is not None:
+        normalized = normalize(job.case.endpoint, dialect, exchange.json)
+    error_class, error_message = response_error_class(exchange)
+    if error_class is None and normalized is None:
+        error_class, error_message = "malformed_body", "not a recognisable success body"
+    return normalized, None, error_class, error_message
+
+
+def run_checks(specs: list[CheckSpec], ctx: CheckContext,
+               exchange: Exchange) -> list[FailureInfo]:
+    """Each check of `specs` on the exchange; a crashing check is a failure, never fatal."""
+    failures: list[FailureInfo] = []
+    for spec in specs:
+        try:
+            failure = run_check(spec.name, ctx, exchange, spec.args)
+        except CheckFailure as exc:  # pragma: no cover - run_check catches these
+            failure = exc
+        except Exception as exc:  # noqa: BLE001 - a crashing check is reported, not fatal
+            failure = CheckFailure(
+                f"check crashed: {type(exc).__name__}: {exc}", check=spec.name
+            )
+        if failure is not None:
+            failures.append(FailureInfo(
+                check=failure.check or spec.name, title=failure.title,
+                expected=_jsonable(failure.expected), received=_jsonable(failure.received),
+            ))
+    return failures
+
+
 def evaluate(
     job: Job,
     exchange: Exchange,
@@ -63,87 +104,71 @@ def evaluate(
 
     `state`: the run's scoped state, shared by every job of the run (checks that compare
     jobs, like same_across_repeats, keep their memory there); None = a fresh one per call.
-
     `prior_cost`: cost of the earlier turns of a tool loop (see `evaluate_turns`), added to
     this turn's, so `cost_usd` (row and check) is the loop's; None = an earlier cost unknown.
     """
-    target = job.target
-    endpoint = job.case.endpoint
-    status = exchange.status_code
-    normalized = None
-    stream = stream_of(exchange, str(job.request.get("endpoint") or endpoint))
-    if stream is not None:
-        normalized, error_class, error_message = judge_stream(job, exchange, stream)
-    else:
-        if status is not None and 200 <= status < 300 and exchange.json is not None:
-            normalized = normalize(endpoint, target.dialect, exchange.json)
-        error_class, error_message = response_error_class(exchange)
-        if error_class is None and normalized is None:
-            error_class, error_message = "malformed_body", "not a recognisable success body"
+    normalized, stream, error_class, error_message = judge(job, exchange)
     usage = normalized.usage if normalized else None
-    cost, cost_note = compute_cost(target.model, usage, job.request)
+    cost, cost_note = compute_cost(job.target.model, usage, job.request)
     if prior_cost is None:
         cost, cost_note = None, "the cost of an earlier turn is unknown"
     elif cost is not None:
         cost += prior_cost
     ctx = CheckContext(
-        job=job,
-        normalized=normalized,
-        sent=exchange.request_body,
-        cost_usd=cost,
-        cost_note=cost_note,
-        extra={"run_id": run_id},
+        job=job, normalized=normalized, sent=exchange.request_body, cost_usd=cost,
+        cost_note=cost_note, extra={"run_id": run_id},
         state=state if state is not None else {},
     )
-    failures: list[FailureInfo] = []
-    names: list[str] = []
-    for spec in with_stream_check(implicit_checks(job), stream):
-        names.append(spec.name)
-        try:
-            failure = run_check(spec.name, ctx, exchange, spec.args)
-        except CheckFailure as exc:  # pragma: no cover - run_check catches these
-            failure = exc
-        except Exception as exc:  # noqa: BLE001 - a crashing check is reported, not fatal
-            failure = CheckFailure(
-                f"check crashed: {type(exc).__name__}: {exc}", check=spec.name
-            )
-        if failure is not None:
-            failures.append(
-                FailureInfo(
-                    check=failure.check or spec.name,
-                    title=failure.title,
-                    expected=_jsonable(failure.expected),
-                    received=_jsonable(failure.received),
-                )
-            )
+    specs = with_stream_check(implicit_checks(job), stream)
+    failures = run_checks(specs, ctx, exchange)
+    row = _identity(job, run_id, mode)
+    row.update(_outcome(exchange, failures, error_class, error_message))
+    row.update(timing_columns(exchange, stream, usage))
+    row.update(_usage_columns(usage, cost, normalized))
+    row.update(_detail(job, exchange, [s.name for s in specs], started_at, ctx))
+    return row
+
+
+def _identity(job: Job, run_id: str, mode: str) -> dict[str, Any]:
+    target = job.target
+    return {
+        "run_id": run_id, "suite": job.case.suite, "case": job.case.id, "target": target.name,
+        "provider": target.provider.name, "model": target.model.id,
+        "dialect": target.dialect, "endpoint": job.case.endpoint,
+        "stream": bool(job.request.get("stream", False)), "variant": job.variant,
+        "repeat": job.repeat, "mode": mode,
+    }
+
+
+def _outcome(exchange: Exchange, failures: list[FailureInfo], error_class: str | None,
+             error_message: str | None) -> dict[str, Any]:
     latency = exchange.latency_ms
     return {
-        "run_id": run_id,
-        "suite": job.case.suite,
-        "case": job.case.id,
-        "target": target.name,
-        "provider": target.provider.name,
-        "model": target.model.id,
-        "dialect": target.dialect,
-        "endpoint": endpoint,
-        "stream": bool(job.request.get("stream", False)),
-        "variant": job.variant,
-        "repeat": job.repeat,
-        "mode": mode,
-        "status_code": status,
-        "passed": not failures,
-        "failures": [f.to_dict() for f in failures],
-        "error_class": error_class,
+        "status_code": exchange.status_code, "passed": not failures,
+        "failures": [f.to_dict() for f in failures], "error_class": error_class,
         "error_message": error_message,
         "latency_ms": round(latency, 3) if latency is not None else None,
-        **timing_columns(exchange, stream, usage),
+    }
+
+
+def _usage_columns(usage: Usage | None, cost: float | None,
+                   normalized: Normalized | None) -> dict[str, Any]:
+    return {
         "prompt_tokens": usage.prompt_tokens if usage else None,
         "completion_tokens": usage.completion_tokens if usage else None,
         "total_tokens": usage.total_tokens if usage else None,
         "cached_prompt_tokens": usage.cached_prompt_tokens if usage else None,
         "cost_usd": cost,
+    }
+
+
+def _detail(job: Job, exchange: Exchange, names: list[str], started_at: str | None,
+            ctx: CheckContext) -> dict[str, Any]:
+    latency = exchange.latency_ms
+    endpoint = str(job.request.get("endpoint") or DEFAULT_ENDPOINT)
+    return {
         "attempts": exchange.attempts,
-        "finish_reason": normalized.finish_reason if normalized else None,
+        "finish_reason": ctx.normalized.finish_reason if ctx.normalized else None,
         "recorded_latency_ms": exchange.recorded_latency_ms,
         "checks": names,
         "job_id": job.id,
@@ -151,17 +176,12 @@ def evaluate(
         "started_at": started_at or datetime.now(UTC).isoformat(timespec="milliseconds"),
         "request_sent": exchange.request_body,
         "response_excerpt": exchange.text[:EXCERPT_CHARS],
-        "reproduce": curl_command(
-            exchange.method,
-            exchange.url,
-            exchange.request_headers,
-            exchange.request_body,
-            target.provider.api_key_env,
-        ),
+        "reproduce": curl_command(exchange.method, exchange.url, exchange.request_headers,
+                                  exchange.request_body, job.target.provider.api_key_env),
         "turns": 1,
         "turn_latencies_ms": [round(latency, 3)] if latency is not None else [],
         "request_notes": (
-            [] if job.case.raw else request_notes(job.request, job.request.get("endpoint", "chat"))
+            [] if job.case.raw else request_notes(job.request, endpoint, job.target.dialect)
         ),
         "error_variant": ctx.extra.get("error_variant"),
     }

@@ -7,7 +7,6 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -90,92 +89,75 @@ def run(args: argparse.Namespace) -> int:
                 os.environ["HARNESS_SPECS_DIR"] = saved_dir
 
 
-def _audit(args: argparse.Namespace) -> int:
-    from harness.audit import AuditOptions, CassetteError, Prices, audit_paths, available_specs
-    from harness.core.errors import ProviderConfigError
-    from harness.engine.results import ResultWriter, create_run_dir, mask_argv, write_meta
-    from harness.providers.catalogue import load_catalogue
+def _price_books(paths: Sequence[str]) -> list[Any]:
     from harness.providers.rates import PriceBook
 
     books = []
-    for path in args.prices:
+    for path in paths:
         try:
             books.append(PriceBook.load(path))
         except FileNotFoundError:
             raise UsageError(f"--prices {path}: no such file") from None
         except (OSError, ValueError) as exc:
             raise UsageError(f"--prices {path}: not a readable price table ({exc})") from None
-    try:
-        catalogue = load_catalogue(args.providers)
-    except ProviderConfigError as exc:
-        raise UsageError(str(exc)) from None
-    run_dir = create_run_dir(Path(args.out))
-    options = AuditOptions(
-        prices=Prices(catalogue=catalogue, books=books),
-        openapi=args.openapi,
-        run_id=run_dir.name,
-        specs_available=available_specs() if args.openapi else None,
-    )
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    try:
-        result = audit_paths(args.cassettes, options)
-    except CassetteError as exc:
-        run_dir.rmdir()
-        raise UsageError(str(exc)) from None
-    if not result.rows:
-        run_dir.rmdir()
-        where = ", ".join(args.cassettes)
-        raise UsageError(f"no recorded interaction found in {where} (no *.yaml / *.yml cassette)")
-    with ResultWriter(run_dir / "results.jsonl") as writer:
-        for row in result.rows:
-            writer.write(row)
-    failed = [r for r in result.rows if not r["passed"]]
-    meta: dict[str, Any] = {
-        "run_id": run_dir.name,
-        "started_at": started,
-        "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "mode": "audit",
-        "suites": sorted({str(r["suite"]) for r in result.rows}),
-        "targets": sorted({str(r["target"]) for r in result.rows}),
-        "cassettes": [str(f) for f in result.files],
-        "skipped": result.skipped,
-        "prices": list(args.prices),
-        "openapi": bool(args.openapi),
-        "argv": mask_argv(sys.argv[1:]),
-        "jobs": len(result.rows),
-        "passed": len(result.rows) - len(failed),
-        "failed": len(failed),
-        "status": "complete",
-    }
-    saved = write_meta(run_dir, meta)
-    _report(result.rows, run_dir, saved, quiet=args.quiet)
+    return books
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from harness.audit import AuditOptions, CassetteError, Prices, audit_paths, available_specs
+    from harness.providers.catalogue import load_catalogue
+    from harness.session import Run, RunSettings
+    from harness.session.plan import rows_plan
+
+    books = _price_books(args.prices)
+    catalogue = load_catalogue(args.providers)
+    settings = RunSettings(out=args.out, argv=tuple(sys.argv[1:]), runner="audit",
+                           providers=tuple(args.providers))
+    with Run(rows_plan(settings, "audit")) as run:
+        options = AuditOptions(
+            prices=Prices(catalogue=catalogue, books=books), openapi=args.openapi,
+            run_id=run.run_id, specs_available=available_specs() if args.openapi else None,
+        )
+        try:
+            result = audit_paths(args.cassettes, options)
+        except CassetteError as exc:
+            run.discard(remove=True)
+            raise UsageError(str(exc)) from None
+        if not result.rows:
+            run.discard(remove=True)
+            where = ", ".join(args.cassettes)
+            raise UsageError(f"no recorded interaction found in {where} (no *.yaml / *.yml cassette)")
+        run.add_rows(result.rows)
+        outcome = run.finish(
+            suites=sorted({str(r["suite"]) for r in result.rows}),
+            targets=sorted({str(r["target"]) for r in result.rows}),
+            jobs=len(result.rows), cassettes=[str(f) for f in result.files],
+            skipped=result.skipped, prices=list(args.prices), openapi=bool(args.openapi),
+        )
+    return _verdict(outcome, result, quiet=args.quiet)
+
+
+def _verdict(outcome: Any, result: Any, quiet: bool) -> int:
+    from harness.session.terminal import summary_lines
+
+    if not quiet:
+        lines = summary_lines(outcome)
+        for line in lines[:-1]:
+            print(line)
+        for line in breakdown(outcome.rows):
+            print(line)
+        print(lines[-1])
     for note in result.skipped:
         print(f"skipped: {note}")
     # A .yaml file that does not even parse is a damaged cassette, not some other YAML: it
     # must not let the audit pass as if it held nothing.
     damaged = [note for note in result.skipped if "not valid YAML" in note]
-    verdict = "PASS" if not failed and not damaged else "FAIL"
+    rows = outcome.rows
+    verdict = "PASS" if not outcome.failed and not damaged else "FAIL"
     print(
-        f"{verdict}: {len(result.rows) - len(failed)}/{len(result.rows)} recorded interactions "
+        f"{verdict}: {len(rows) - outcome.failed}/{len(rows)} recorded interactions "
         f"passed ({len(result.files)} cassettes"
         + (f"; {len(damaged)} damaged file(s) could not be read" if damaged else "")
-        + f"); run folder {run_dir}"
+        + f"); run folder {outcome.run_dir}"
     )
     return 0 if verdict == "PASS" else 1
-
-
-def _report(
-    rows: Sequence[dict[str, Any]], run_dir: Path, meta: dict[str, Any], quiet: bool
-) -> None:
-    from harness.report.outputs import write_reports
-    from harness.report.summary import failure_lines, render_text
-
-    written = write_reports(run_dir, rows=rows, meta=meta)
-    if quiet:
-        return
-    for line in failure_lines(rows):
-        print(line)
-    print(render_text(written.report.targets))
-    for line in breakdown(rows):
-        print(line)
-    print("reports: " + ", ".join(p.name for p in written.paths))

@@ -78,8 +78,8 @@ class _StreamCapture:
 
     __slots__ = ("chunks", "reader", "t_first_token", "t_start")
 
-    def __init__(self, endpoint: str, t_start: float) -> None:
-        self.reader = StreamReader(endpoint)
+    def __init__(self, endpoint: str, dialect: str, t_start: float) -> None:
+        self.reader = StreamReader(endpoint, dialect)
         self.t_start = t_start
         self.chunks: list[tuple[float, bytes]] = []
         self.t_first_token: float | None = None
@@ -132,7 +132,7 @@ def _build_request(client: httpx.AsyncClient, prepared: Any, timeout: float) -> 
 
 
 async def _read(att: _Attempt, client: httpx.AsyncClient, request: httpx.Request,
-                endpoint: str | None, policy: RetryPolicy) -> None:
+                endpoint: str | None, dialect: str, policy: RetryPolicy) -> None:
     """Send and read the whole body; chunks of a 2xx stream go through the SSE reader."""
     perf = time.perf_counter
     chunks: list[bytes] = []
@@ -141,7 +141,7 @@ async def _read(att: _Attempt, client: httpx.AsyncClient, request: httpx.Request
     att.status = status = response.status_code
     att.headers = dict(response.headers.items())  # keys lower-cased by httpx
     if endpoint is not None and 200 <= status < 300:
-        att.capture = _StreamCapture(endpoint, att.t_start)
+        att.capture = _StreamCapture(endpoint, dialect, att.t_start)
     try:
         async for chunk in response.aiter_bytes():
             if att.t_first is None:
@@ -237,7 +237,7 @@ async def execute(
         attempts += 1
         att = _Attempt(time.perf_counter())
         try:
-            await _read(att, client, request, endpoint, policy)
+            await _read(att, client, request, endpoint, job.target.dialect, policy)
         except httpx.RequestError as exc:
             _failed(att, exc, policy, timeout, secrets)
         if not att.retryable or attempts >= policy.max_attempts:

@@ -30,6 +30,7 @@ from typing import Any
 from harness.checks.evaluate import evaluate_turns
 from harness.core.models import Exchange, FailureInfo, Job, Normalized
 from harness.wire.normalize import normalize
+from harness.wire.protocols import DEFAULT_ENDPOINT
 
 __all__ = ["next_request", "run_tool_loop", "tool_result_text", "turn_answer"]
 
@@ -103,7 +104,7 @@ def turn_answer(job: Job, exchange: Exchange) -> Normalized | None:
     body = getattr(stream, "body", None) if stream is not None else exchange.json
     if body is None:
         return None
-    endpoint = str(job.request.get("endpoint", "chat"))
+    endpoint = str(job.request.get("endpoint") or DEFAULT_ENDPOINT)
     return normalize(endpoint, job.target.dialect, body)
 
 

@@ -26,10 +26,19 @@ from harness.record.scrub import SECRET_HEADERS, scrub_headers, scrub_url
 __all__ = ["interaction_from", "recordable", "secret_values"]
 
 
+def _secret_names(provider: Provider) -> tuple[str, ...]:
+    """The provider's own secret headers and every registered protocol's key header (a
+    protocol may carry its key in a header of its own, e.g. `x-toy-key`)."""
+    from harness.wire.protocols import protocols
+
+    return (*(s.lower() for s in provider.secret_headers),
+            *(p.auth.header.lower() for p in protocols() if p.auth is not None))
+
+
 def secret_values(headers: dict[str, str], provider: Provider, api_key: str | None) -> list[str]:
     """Every secret value a request carries: the key, and the values of secret headers (and
     the bare token of `Bearer <token>`), longest first."""
-    names = SECRET_HEADERS | {s.lower() for s in provider.secret_headers}
+    names = SECRET_HEADERS | set(_secret_names(provider))
     found: set[str] = set()
     if api_key:
         found.add(api_key)
@@ -80,7 +89,7 @@ def interaction_from(
     """The cassette interaction of one exchange. `request_headers` are the REAL headers sent
     (scrubbed here to short hashes, so two keys stay distinguishable); `request_body` the
     bytes sent."""
-    secret_names = provider.secret_headers
+    secret_names = _secret_names(provider)
     secrets = secret_values(request_headers, provider, api_key)
     forms = _forms(secrets)
     chunks: list[tuple[float, bytes]] | None = None

@@ -75,7 +75,7 @@ async def replay_exchange(
     if streamed:
         chunks = inter.chunks
         ex.chunks = list(chunks) if chunks else []
-        result = assemble(_endpoint(job), inter.body, chunks or None)
+        result = assemble(_endpoint(job), inter.body, chunks or None, dialect=job.target.dialect)
         ex.stream = result
         ex.content_times = result.stats.content_times
         if ex.content_times:
@@ -95,7 +95,7 @@ async def _paced(job: Job, ex: Exchange, inter: Interaction, streamed: bool) -> 
 
     chunks = inter.chunks if streamed and inter.chunks else None
     if chunks:
-        reader = StreamReader(_endpoint(job))
+        reader = StreamReader(_endpoint(job), job.target.dialect)
         timed: list[tuple[float, bytes]] = []
         for offset, chunk in chunks:
             await until(offset)
@@ -113,7 +113,7 @@ async def _paced(job: Job, ex: Exchange, inter: Interaction, streamed: bool) -> 
             await until(inter.ttfb_ms / 1000.0)
         ex.t_first_byte = perf()
         if streamed:
-            ex.stream = assemble(_endpoint(job), inter.body)
+            ex.stream = assemble(_endpoint(job), inter.body, dialect=job.target.dialect)
     if inter.latency_ms is not None:
         await until(inter.latency_ms / 1000.0)
     ex.t_end = perf()

@@ -29,7 +29,7 @@ from harness.session.settings import RunSettings
 
 __all__ = [
     "SIM_KEY", "SIM_PLACEHOLDER", "RunPlan", "base_plan", "default_mode", "missing_keys", "plan_jobs",
-    "plan_run", "resolve_keys", "resolve_targets",
+    "plan_run", "resolve_keys", "resolve_targets", "rows_plan",
 ]
 
 SIM_KEY = "sim-key"
@@ -206,6 +206,14 @@ def base_plan(settings: RunSettings) -> RunPlan:
         sim = "live" if live_sim else ("route" if mode in ("record", "auto") else None)
     return RunPlan(settings=settings, targets=sim_targets(base) if live_sim else base, jobs=[],
                    modes={}, mode=mode, keys={}, store=None, sim=sim)
+
+
+def rows_plan(settings: RunSettings, mode: str) -> RunPlan:
+    """A plan with no jobs to send, for a run whose rows come from elsewhere (`harness audit`
+    judges recorded traffic; a shadow log later): the Run still owns its folder, run.json,
+    writer and reports."""
+    return RunPlan(settings=settings, targets=[], jobs=[], modes={}, mode=mode, keys={},
+                   store=None)
 
 
 def plan_run(settings: RunSettings) -> RunPlan:

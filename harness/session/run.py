@@ -207,6 +207,13 @@ class Run:
         self.status = "complete"
         return rows
 
+    def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Rows made elsewhere (an audit of recorded traffic), written as they are given."""
+        assert self.writer is not None, "use `with Run(...)`"
+        for row in rows:
+            self.writer.write(row)
+            self.rows.append(row)
+
     def submit(self, job: Job) -> dict[str, Any]:
         """Run one planned job on the run's loop and client; its row."""
         return self._run([job], None, 1)[0]
@@ -254,9 +261,15 @@ class Run:
         self._finished = True
         return Outcome(self.run_dir, rows, self.meta, written)
 
-    def discard(self) -> None:
-        """Leave no run.json update at exit (the caller removes an empty run folder)."""
+    def discard(self, remove: bool = False) -> None:
+        """Leave no run.json update at exit; `remove`: delete the (empty) run folder too."""
         self._finished = True
+        if remove and self.run_dir is not None:
+            import shutil
+
+            if self.writer is not None:
+                self.writer.close()
+            shutil.rmtree(self.run_dir, ignore_errors=True)
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
