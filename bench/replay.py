@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -37,7 +38,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make `harness` importable
     sys.path.insert(0, str(ROOT))
 
-from harness.core.loop import run as run_loop
 
 SIM_KEY = "sim-key"
 MODEL = "mistral-medium-3-1"  # served by the simulator's openai dialect
@@ -69,25 +69,30 @@ def make_jobs(url: str, n: int) -> list[Any]:
     return jobs
 
 
-def record(jobs: list[Any], cassettes: Path) -> None:
-    from harness.engine.runner import run_jobs
+def _session(jobs: list[Any], mode: str, cassettes: Path, concurrency: int,
+             out: str) -> list[dict[str, Any]]:
+    """The jobs through the session layer (plan_jobs -> Run -> run_all), as `harness run`."""
+    from harness.session import Run, RunSettings, plan_jobs
 
-    rows = run_loop(run_jobs(jobs, run_id="bench-record", mode="record", concurrency=32,
-                             api_keys={"sim": SIM_KEY}, cassette_dir=cassettes))
+    os.environ["SIM_KEY_FOR_BENCH"] = SIM_KEY
+    settings = RunSettings(mode=mode, cassettes=str(cassettes), concurrency=concurrency,
+                           out=out, runner="bench")
+    with Run(plan_jobs(settings, jobs, [jobs[0].target])) as run:
+        return run.run_all()
+
+
+def record(jobs: list[Any], cassettes: Path) -> None:
+    with tempfile.TemporaryDirectory() as out:
+        rows = _session(jobs, "record", cassettes, 32, out)
     bad = [r for r in rows if not r["passed"]]
     if bad:
         raise SystemExit(f"recording failed: {bad[0]['failures'] or bad[0]['error_message']}")
 
 
 def harness_replay(jobs: list[Any], cassettes: Path, concurrency: int) -> float:
-    from harness.engine.results import ResultWriter
-    from harness.engine.runner import run_jobs
-
     with tempfile.TemporaryDirectory() as out:
         t0 = time.perf_counter()
-        with ResultWriter(Path(out)) as writer:
-            rows = run_loop(run_jobs(jobs, run_id="bench-replay", mode="replay", writer=writer,
-                                     concurrency=concurrency, cassette_dir=cassettes))
+        rows = _session(jobs, "replay", cassettes, concurrency, out)
         elapsed = time.perf_counter() - t0
     bad = [r for r in rows if not r["passed"]]
     if bad:

@@ -39,6 +39,7 @@ if str(ROOT) not in sys.path:  # run as a script: make `harness` importable
 from harness.core.loop import run as run_loop
 
 SIM_KEY = "sim-key"
+SIM_KEY_ENV = "HARNESS_BENCH_SIM_KEY"
 MODEL = "mistral-medium-3-1"  # served by the simulator's openai dialect (the gateway model)
 CHAT_PATH = "/chat/completions"
 
@@ -188,7 +189,8 @@ def _jobs(url: str, n: int) -> list[Any]:
     from harness.core.models import Case, CheckSpec, Job, ModelInfo, Provider, Target
 
     model = ModelInfo(id=MODEL)
-    provider = Provider(name="sim", base_url=url, dialect="openai", models={MODEL: model})
+    provider = Provider(name="sim", base_url=url, dialect="openai", models={MODEL: model},
+                        api_key_env=SIM_KEY_ENV)
     request = {"messages": [{"role": "user", "content": "ping"}], "max_tokens": 8}
     case = Case(
         suite="bench",
@@ -201,26 +203,22 @@ def _jobs(url: str, n: int) -> list[Any]:
     return [Job(case=case, target=target, request=request, repeat=i) for i in range(n)]
 
 
-async def harness_run(url: str, n: int, c: int, stock: bool = False) -> tuple[float, int]:
-    from harness.engine.results import ResultWriter
-    from harness.engine.runner import run_jobs
+def harness_run(url: str, n: int, c: int, stock: bool = False) -> tuple[float, int]:
+    """The jobs through the session layer (plan_jobs -> Run -> run_all), as `harness run`
+    runs them; timed from the first request to the last row written."""
     from harness.engine.transport import stock_transport
+    from harness.session import Run, RunSettings, plan_jobs
 
+    os.environ[SIM_KEY_ENV] = SIM_KEY
     jobs = _jobs(url, n)
     with tempfile.TemporaryDirectory() as tmp:
-        t0 = time.perf_counter()
-        with ResultWriter(Path(tmp)) as writer:
-            rows = await run_jobs(
-                jobs,
-                run_id="bench",
-                writer=writer,
-                concurrency=c,
-                timeout_s=60,
-                api_keys={"sim": SIM_KEY},
-                transport=stock_transport(c) if stock else None,
-                seed=0,
-            )
-        elapsed = time.perf_counter() - t0
+        settings = RunSettings(concurrency=c, timeout_s=60, seed=0, mode="live", out=tmp,
+                               runner="bench")
+        plan = plan_jobs(settings, jobs, [jobs[0].target])
+        with Run(plan, transport=stock_transport(c) if stock else None) as run:
+            t0 = time.perf_counter()
+            rows = run.run_all()
+            elapsed = time.perf_counter() - t0
     failed = [r for r in rows if not r["passed"]]
     if failed:
         first = failed[0]
@@ -290,13 +288,13 @@ def main(argv: list[str] | None = None) -> int:
             floor = math.ceil(n / c) * lat / 1000.0
             t_aio, bad_a = run_loop(bare_aiohttp(url, n, c))
             t_hx, bad_h = run_loop(bare_httpx(url, n, c))
-            t_h, bad_r = run_loop(harness_run(url, n, c))
+            t_h, bad_r = harness_run(url, n, c)
             line = (
                 f"{c:>5} {floor:>8.2f} {t_aio:>10.2f} {t_hx:>8.2f} {t_h:>10.2f} "
                 f"{t_h / floor:>14.3f} {t_h / t_aio:>16.3f}"
             )
             if args.stock_httpx:
-                t_s, _ = run_loop(harness_run(url, n, c, stock=True))
+                t_s, _ = harness_run(url, n, c, stock=True)
                 line += f" {t_s:>8.2f} {t_s / floor:>12.3f}"
             if bad_a or bad_h or bad_r:
                 line += f"   (non-200 / failed: aiohttp {bad_a}, httpx {bad_h}, harness {bad_r})"

@@ -57,8 +57,10 @@ class Run:
     """One run (see the module doc). `run_dir`: a folder made by another process (xdist)."""
 
     def __init__(self, plan: RunPlan, *, run_dir: Path | None = None, owner: bool = True,
-                 results_file: str = RESULTS_FILE, executes: bool = True) -> None:
+                 results_file: str = RESULTS_FILE, executes: bool = True,
+                 transport: Any = None) -> None:
         self.plan = plan
+        self.transport = transport  # the one transport seam (tests, benches); default aiohttp
         self.executes = executes  # False: only the folder and run.json (an xdist controller)
         self._finished = False
         self.settings = plan.settings
@@ -129,12 +131,12 @@ class Run:
         from harness.engine.transport import AiohttpTransport, make_client
 
         limit = self.settings.concurrency * max(1, len(self.plan.targets))
-        transport: Any = None
+        transport: Any = self.transport
         if self.plan.sim == "route" and self.executes:
             self._routes = self._start_routes()
             from harness.record.routing import RoutingTransport
 
-            transport = RoutingTransport(self._routes, AiohttpTransport(limit=limit))
+            transport = RoutingTransport(self._routes, transport or AiohttpTransport(limit=limit))
         self._client = make_client(transport, timeout=self.settings.timeout_s,
                                    max_connections=limit)
         return self._client
