@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _readme_example() -> str:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     section = text.split("## Python API", 1)[1]
-    match = re.search(r"```python\n(.*?)```", section, re.S)
+    match = re.search(r"```python\n(.*?)```", section, re.DOTALL)
     assert match, "README: the Python API section has a ```python example"
     return match.group(1)
 
@@ -33,7 +33,7 @@ def test_the_readme_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     frame = result.rows
     assert list(frame.columns[: len(harness.RESULT_COLUMNS)]) == [
         c[0] for c in harness.RESULT_COLUMNS]
-    assert str(frame["passed"].dtype) == "bool" and len(frame) == len(result.records)
+    assert str(frame["passed"].dtype) == "boolean" and len(frame) == len(result.records)
     assert "PASS:" in capsys.readouterr().out  # the example prints the verdict
 
 

@@ -39,3 +39,32 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_type_checkers_see_the_real_type_of_every_export() -> None:
+    # the facade loads names lazily, but its `if TYPE_CHECKING:` block imports each one from
+    # where it lives, so IDEs and mypy see real types; keep it and __all__ the same list
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(harness.__file__).read_text(encoding="utf-8"))
+    block = next(n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test))
+    typed = {}
+    for node in block.body:
+        assert isinstance(node, ast.ImportFrom)
+        for alias in node.names:
+            typed[alias.name] = node.module
+    assert sorted(typed) == sorted(harness.__all__)
+    for name, module in typed.items():
+        assert getattr(harness, name) is getattr(__import__(module, fromlist=[name]), name), name
+
+
+def test_public_api_is_exactly_this() -> None:
+    assert set(harness.__all__) == {
+        "RESULT_COLUMNS", "Case", "CheckContext", "CheckFailure", "CheckSpec", "Exchange",
+        "HarnessError", "Job", "Outcome", "ResultRow", "Run", "RunPlan", "RunResult",
+        "RunSettings", "SimConfig", "SimServer", "SuiteError", "Target", "UsageError",
+        "WireProtocol", "evaluate", "expand", "load_catalogue", "load_run", "load_suite",
+        "load_suites", "plan_run", "read_results", "register_check", "register_protocol",
+        "run", "run_jobs",
+    }

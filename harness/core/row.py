@@ -86,6 +86,6 @@ def check_row(row: Mapping[str, Any]) -> list[str]:
     return problems
 
 
-def annotations() -> dict[str, Any]:
+def row_types() -> dict[str, Any]:
     """ResultRow's keys and types, in column order."""
     return get_type_hints(ResultRow)

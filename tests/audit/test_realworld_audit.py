@@ -104,6 +104,9 @@ def test_every_cassette_is_pinned(rows: dict[str, list[dict[str, Any]]]) -> None
     assert set(rows) == on_disk == set(EXPECTED)
     assert len(on_disk) == 55
     assert sum(len(v) for v in rows.values()) == 103
+    from harness.core.row import check_row
+
+    assert [p for rs in rows.values() for r in rs for p in check_row(r)] == []  # column contract
 
 
 @pytest.mark.parametrize("file", sorted(EXPECTED))

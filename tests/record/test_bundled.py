@@ -14,6 +14,7 @@ import pytest
 
 import harness.engine.transport as transport_mod
 from harness.core.loop import run as run_loop
+from harness.core.row import check_row
 from harness.providers.catalogue import load_catalogue
 from harness.record.cassette import SIM_SOURCE, load_cassette
 from harness.record.store import CassetteStore
@@ -34,6 +35,7 @@ def test_bundled_cassettes_replay_every_bundled_job(monkeypatch: pytest.MonkeyPa
     failed = [(r["job_id"], r["error_class"], r["error_message"]) for r in rows if not r["passed"]]
     assert not failed, failed[0]
     assert {r["mode"] for r in rows} == {"replay"}
+    assert [p for r in rows for p in check_row(r)] == []  # every row keeps the column contract
     assert all(r["recorded_latency_ms"] is not None for r in rows)
 
     store = CassetteStore(CASSETTES)

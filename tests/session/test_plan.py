@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from harness.core.errors import MissingCredentialError, UsageError
+from harness.providers.catalogue import load_catalogue
 from harness.session import RunSettings, plan_run
 from harness.session.plan import SIM_KEY, SIM_PLACEHOLDER, default_mode, missing_keys
 from harness.suite import expand, load_suite_text
-from harness.providers.catalogue import load_catalogue
 
 MISTRAL = "mistral/mistral-medium-3.5"
 SUITE = """suite: s
