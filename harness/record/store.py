@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.models import Job
+from harness.core.modes import MODES
 from harness.record.cassette import (
     CASSETTE_FORMAT,
     SIM_SOURCE,
@@ -60,7 +61,6 @@ except ImportError:  # pragma: no cover - not on Windows
 
 __all__ = ["MODES", "CassetteStore", "Miss", "record_hint"]
 
-MODES = ("live", "record", "replay", "auto")
 _DIFF_LINES = 24
 
 

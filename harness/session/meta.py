@@ -17,7 +17,9 @@ from typing import Any
 
 from harness.engine.results import utc_now_iso, write_meta
 
-__all__ = ["META_KEYS", "meta_of", "save_meta"]
+__all__ = ["META_KEYS", "ROWS_MODE", "meta_of", "save_meta"]
+
+ROWS_MODE = "audit"  # the mode of a run whose rows judge recorded traffic (harness audit)
 
 META_KEYS = (
     "run_id", "runner", "status", "started_at", "finished_at", "suites", "targets", "mode",
@@ -52,7 +54,7 @@ def meta_of(
         started_at=started_at or utc_now_iso(), suites=list(suites), targets=list(targets),
         mode=mode, simulated=simulated, argv=list(argv), jobs=jobs,
         cassettes=cassettes if mode != "live" else None,
-        paced=paced if mode not in ("live", "audit") else None,
+        paced=paced if mode in ("replay", "record", "auto") else None,
         cassette_sources=sorted(set(cassette_sources)), workers=workers,
         counts={}, jobs_by_mode={},
     )
@@ -61,7 +63,7 @@ def meta_of(
         failed = sum(1 for r in done if not r.get("passed"))
         by_mode = Counter(str(r.get("mode")) for r in done)
         meta.update(passed=len(done) - failed, failed=failed,
-                    jobs_by_mode={m: by_mode[m] for m in ("replay", "record", "live", "audit")
+                    jobs_by_mode={m: by_mode[m] for m in ("replay", "record", "live", ROWS_MODE)
                                   if by_mode[m]})
     meta.update(extra or {})
     return meta
