@@ -4,7 +4,8 @@
     result = audit_paths(["cassettes/"], AuditOptions(prices=Prices(books=[...])))
     result.rows        # one result row per recorded interaction (mode "audit")
 
-Modules: `reader` (stock vcrpy and pydantic-ai cassettes, gzip bodies, `#stream` URIs),
+Modules: `reader` (cassette files under folders -> `Recorded`, on top of the one cassette
+reader `harness.record.reader`: stock vcrpy and pydantic-ai formats, gzip bodies, `#stream`),
 `detect` (provider, dialect and endpoint of an interaction), `pipeline` (Job + Exchange +
 the checks that apply -> checks.evaluate -> row).
 """

@@ -1,47 +1,33 @@
-"""Read recorded HTTP interactions from vcrpy cassettes, whoever wrote them.
+"""Recorded HTTP interactions from vcrpy cassettes, whoever wrote them, for the audit.
 
-Formats read (see ../shared/realworld/MANIFEST.md, "Read this before loading the cassettes"):
-- stock vcrpy v1 (`body: {string: ...}`), as chatlas, openllmetry, Mirascope, openinference and
-  this harness write it; a body may be text or bytes (`!!binary`), gzip-compressed (with
-  `Content-Encoding: gzip`, or just the gzip magic bytes) or deflate-compressed;
-- pydantic-ai's variant: JSON request and response bodies stored as a YAML mapping under
-  `parsed_body` (re-serialised as JSON here; key order is the serialiser's, not the wire's);
-  SSE bodies stay under `body.string`;
-- this harness's extras when present (`harness: {latency_ms, ttfb_ms, ttft_ms, chunks, error,
-  body_base64}`): stream chunks as `[offset, text]` or as `[offset, length]` boundaries into
-  the body, the exact bytes of a body that is not UTF-8, and the error the engine saw while
-  recording (a stream cut, a timeout).
-
-URIs keep their `#stream` fragment (the official mistralai SDK's marker for a stream request:
-it is client-side, never sent). Header names are lower-cased and multi-valued headers keep
-their first value. Secrets are not expected in cassettes, but any authorization-like header
-whose value is not already a filter placeholder is masked on reading.
+The file format, and its variants (stock vcrpy, pydantic-ai's `parsed_body`, gzip or deflate
+bodies, `!!binary`, this harness's extras: stream chunks, exact bytes, the engine's error), is
+read by `harness.record.reader`, the one reader that replay uses too; see
+../shared/realworld/MANIFEST.md, "Read this before loading the cassettes". What is the audit's
+own is here: finding cassette files under folders, and turning each interaction into a
+`Recorded`, the audit's view of it:
+- URIs keep their `#stream` fragment (the official mistralai SDK's marker for a stream request:
+  it is client-side, never sent);
+- header names are lower-cased and multi-valued headers keep their first value;
+- request bodies are parsed JSON when they are JSON (pydantic-ai's `parsed_body` as stored);
+- secrets are not expected in cassettes, but any authorization-like header whose value is not
+  already a filter placeholder is masked on reading.
 """
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.core.secrets import SECRET_HEADERS
+from harness.record.reader import CassetteError, Entry, read_cassette_file
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is in the pinned wheels
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+__all__ = ["CASSETTE_SUFFIXES", "CassetteError", "Recorded", "find_cassettes", "read_cassette",
+           "recorded"]
 
 CASSETTE_SUFFIXES = (".yaml", ".yml")
-
-
-class CassetteError(ValueError):
-    """A file that is not a readable cassette (the message names the file and why)."""
 
 
 @dataclass
@@ -103,14 +89,12 @@ def find_cassettes(paths: list[str | Path]) -> list[tuple[Path, Path]]:
     return unique
 
 
-def _headers(raw: Any) -> dict[str, str]:
+def _headers(raw: dict[str, list[Any]]) -> dict[str, str]:
+    """name -> [values] as lower-cased name -> first value."""
     out: dict[str, str] = {}
-    if not isinstance(raw, dict):
-        return out
-    for key, value in raw.items():
-        if isinstance(value, list):
-            value = value[0] if value else ""
-        out[str(key).lower()] = "" if value is None else str(value)
+    for key, values in raw.items():
+        value = values[0] if values else ""
+        out[key.lower()] = "" if value is None else str(value)
     return out
 
 
@@ -124,137 +108,46 @@ def _mask(headers: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def _decompress(raw: bytes, encoding: str) -> tuple[bytes, str]:
-    enc = encoding.lower()
-    if raw[:2] == b"\x1f\x8b" or "gzip" in enc:
-        try:
-            return gzip.decompress(raw), "gzip"
-        except (OSError, EOFError, zlib.error):
-            return raw, "binary"
-    if "deflate" in enc:
-        for wbits in (zlib.MAX_WBITS, -zlib.MAX_WBITS):
-            try:
-                return zlib.decompress(raw, wbits), "deflate"
-            except zlib.error:
-                continue
-    return raw, "binary"
-
-
-def _response_body(resp: dict[str, Any], headers: dict[str, str]) -> tuple[bytes, str]:
-    if "parsed_body" in resp:
-        return json.dumps(resp["parsed_body"], ensure_ascii=False).encode("utf-8"), "parsed_body"
-    body = resp.get("body")
-    if isinstance(body, dict):
-        body = body.get("string")
-    if body is None:
-        return b"", "none"
-    if isinstance(body, (bytes, bytearray)):
-        return _decompress(bytes(body), headers.get("content-encoding", ""))
-    return str(body).encode("utf-8", errors="surrogateescape"), "string"
-
-
-def _request_body(req: dict[str, Any]) -> Any:
-    if "parsed_body" in req:
-        return req["parsed_body"]
-    body = req.get("body")
-    if isinstance(body, dict) and "string" in body:
-        body = body["string"]
-    if isinstance(body, (bytes, bytearray)):
-        raw, _ = _decompress(bytes(body), "")
-        body = raw.decode("utf-8", errors="replace")
-    if body is None or body == "":
+def _request_body(entry: Entry) -> Any:
+    """The request body as the audit plans from it: parsed JSON, text, or None."""
+    if entry.request_parsed is not None:
+        return entry.request_parsed
+    body = entry.request_body
+    if not body:
         return None
-    if isinstance(body, str):
-        try:
-            return json.loads(body)
-        except ValueError:
-            return body
-    return body
-
-
-def _float(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, (bytes, bytearray)):
-        return bytes(value)
-    return str(value).encode("utf-8", errors="surrogateescape")
-
-
-def _chunks(raw: Any, body: bytes) -> list[tuple[float, bytes]] | None:
-    """Recorded stream chunks: [offset, text] pairs, or [offset, length] cuts of the body."""
-    if not isinstance(raw, list):
-        return None
-    out: list[tuple[float, bytes]] = []
-    pos = 0
-    for item in raw:
-        if not isinstance(item, (list, tuple)) or len(item) != 2:
-            return None
-        offset, chunk = item
-        if isinstance(chunk, int) and not isinstance(chunk, bool):
-            out.append((float(offset), body[pos : pos + chunk]))
-            pos += chunk
-        else:
-            out.append((float(offset), _bytes(chunk)))
-    return out
+    try:
+        return json.loads(body)
+    except ValueError:
+        return body
 
 
 def read_cassette(path: Path) -> list[Recorded]:
     """Every interaction of one cassette file (CassetteError when it is not one)."""
     try:
-        with path.open("rb") as fh:
-            data = yaml.load(fh, Loader=_Loader)
+        cassette = read_cassette_file(path)
     except OSError as exc:
         raise CassetteError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" (line {mark.line + 1})" if mark else ""
-        raise CassetteError(f"{path}: not valid YAML{where}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("interactions"), list):
-        raise CassetteError(f"{path}: not a vcrpy cassette (no 'interactions' list)")
-    out = []
-    for index, item in enumerate(data["interactions"]):
-        if not isinstance(item, dict):
-            raise CassetteError(f"{path}: interaction {index} is not a mapping")
-        req = item.get("request") or {}
-        resp = item.get("response") or {}
-        headers = _headers(resp.get("headers"))
-        body, fmt = _response_body(resp, headers)
-        status_block = resp.get("status") or {}
-        code = status_block.get("code") if isinstance(status_block, dict) else status_block
-        try:
-            status = int(code) if code is not None else None
-        except (TypeError, ValueError):
-            status = None
-        raw_extras = item.get("harness")
-        extras: dict[str, Any] = raw_extras if isinstance(raw_extras, dict) else {}
-        if isinstance(extras.get("body_base64"), str):
-            try:
-                body = base64.b64decode(extras["body_base64"], validate=True)
-            except ValueError:
-                pass
-        raw_error = extras.get("error")
-        error: dict[str, Any] = raw_error if isinstance(raw_error, dict) else {}
-        out.append(
-            Recorded(
-                cassette=path,
-                index=index,
-                method=str(req.get("method") or "POST").upper(),
-                uri=str(req.get("uri") or ""),
-                request_headers=_mask(_headers(req.get("headers"))),
-                request_body=_request_body(req),
-                status=status,
-                reason=str(status_block.get("message", "")) if isinstance(status_block, dict) else "",
-                response_headers=_mask(headers),
-                body=body,
-                body_format=fmt,
-                latency_ms=_float(extras.get("latency_ms")),
-                ttfb_ms=_float(extras.get("ttfb_ms")),
-                ttft_ms=_float(extras.get("ttft_ms")),
-                chunks=_chunks(extras.get("chunks"), body),
-                error_class=str(error["class"]) if error.get("class") else None,
-                error_message=str(error.get("message") or "") or None,
-            )
-        )
-    return out
+    return [recorded(path, entry) for entry in cassette.interactions]
+
+
+def recorded(path: Path, entry: Entry) -> Recorded:
+    """The audit's view of one interaction read by `record.reader`."""
+    return Recorded(
+        cassette=path,
+        index=entry.index,
+        method=entry.method.upper(),
+        uri=entry.uri,
+        request_headers=_mask(_headers(entry.request_headers)),
+        request_body=_request_body(entry),
+        status=entry.status,
+        reason=entry.reason,
+        response_headers=_mask(_headers(entry.response_headers)),
+        body=entry.body,
+        body_format=entry.body_format,
+        latency_ms=entry.latency_ms,
+        ttfb_ms=entry.ttfb_ms,
+        ttft_ms=entry.ttft_ms,
+        chunks=entry.chunks,
+        error_class=entry.error_class,
+        error_message=entry.error_message,
+    )

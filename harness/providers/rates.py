@@ -260,54 +260,12 @@ def cost_with_rates(
     model: PricedModel, usage: Usage | None, request: Mapping[str, Any]
 ) -> tuple[float | None, str]:
     """(cost in USD or None when unknown, a note on how it was made)."""
-    base = model.rates
-    if base is None:
-        return None, f"no price known for {model.id}"
-    if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
-        return None, "usage not reported"
-    tiered = base.for_tier(model.service_tier)
-    if tiered is None:
-        return None, f"no {model.service_tier} service-tier price for {model.id} ({base.source})"
-    prompt, completion = usage.prompt_tokens, usage.completion_tokens
-    rates = tiered.for_prompt(prompt)
-    if rates.input is None or rates.output is None:
-        return None, f"no input/output price for {model.id} ({rates.source})"
+    rates = _rates_for(model, usage)
+    if isinstance(rates, str):
+        return None, rates
+    assert usage is not None  # _rates_for said why otherwise
     notes = [rates.source]
-    read = min(usage.cached_prompt_tokens or 0, prompt)
-    writes, writes_1h = cache_writes(usage.raw)
-    writes = min(writes, prompt - read)
-    writes_1h = min(writes_1h, writes)
-    uncached = prompt - read - writes
-    read_rate = rates.cache_read
-    if read and read_rate is None:
-        read_rate = rates.input
-        notes.append(f"{read} cache reads at input price")
-    write_rate = rates.cache_write
-    if writes - writes_1h and write_rate is None:
-        write_rate = rates.input
-        notes.append(f"{writes - writes_1h} cache writes at input price")
-    write_1h_rate = rates.cache_write_1h
-    if writes_1h and write_1h_rate is None:
-        write_1h_rate = write_rate if write_rate is not None else rates.input
-        notes.append(f"{writes_1h} 1-hour cache writes at the 5-minute price")
-    reasoning = min(usage.reasoning_tokens or 0, completion)
-    if rates.reasoning is None:
-        reasoning_rate = rates.output
-    else:
-        reasoning_rate = rates.reasoning
-        notes.append(f"{reasoning} reasoning tokens at {_usd(rates.reasoning)}/token")
-    cost = (
-        uncached * rates.input
-        + read * (read_rate or 0.0)
-        + (writes - writes_1h) * (write_rate or 0.0)
-        + writes_1h * (write_1h_rate or 0.0)
-        + (completion - reasoning) * rates.output
-        + reasoning * reasoning_rate
-    )
-    if read:
-        notes.append(f"{read} cache reads")
-    if writes:
-        notes.append(f"{writes} cache writes ({writes_1h} for 1 h)")
+    cost = _token_cost(rates, usage, notes)
     for name, count in sorted(reported_calls(usage.raw, model.calls).items()):
         fee = rates.web_search if name == "web_search" else None
         if fee is None:
@@ -321,3 +279,60 @@ def cost_with_rates(
         cost += fees
         notes.extend(fee_notes)
     return cost, "; ".join(notes)
+
+
+def _rates_for(model: PricedModel, usage: Usage | None) -> TokenRates | str:
+    """The rates that apply (service tier, prompt-size tier), or why the cost is unknown."""
+    base = model.rates
+    if base is None:
+        return f"no price known for {model.id}"
+    if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
+        return "usage not reported"
+    tiered = base.for_tier(model.service_tier)
+    if tiered is None:
+        return f"no {model.service_tier} service-tier price for {model.id} ({base.source})"
+    rates = tiered.for_prompt(usage.prompt_tokens)
+    if rates.input is None or rates.output is None:
+        return f"no input/output price for {model.id} ({rates.source})"
+    return rates
+
+
+def _token_cost(rates: TokenRates, usage: Usage, notes: list[str]) -> float:
+    """Prompt tokens split into uncached, cache reads and cache writes (5-minute and 1-hour),
+    completion tokens into reasoning and the rest, each at its rate; a missing cache or
+    reasoning rate falls back to the input or output rate, and `notes` says so."""
+    assert rates.input is not None and rates.output is not None
+    assert usage.prompt_tokens is not None and usage.completion_tokens is not None
+    prompt, completion = usage.prompt_tokens, usage.completion_tokens
+    read = min(usage.cached_prompt_tokens or 0, prompt)
+    writes, writes_1h = cache_writes(usage.raw)
+    writes = min(writes, prompt - read)
+    writes_1h = min(writes_1h, writes)
+    read_rate = rates.cache_read
+    if read and read_rate is None:
+        read_rate = rates.input
+        notes.append(f"{read} cache reads at input price")
+    write_rate = rates.cache_write
+    if writes - writes_1h and write_rate is None:
+        write_rate = rates.input
+        notes.append(f"{writes - writes_1h} cache writes at input price")
+    write_1h_rate = rates.cache_write_1h
+    if writes_1h and write_1h_rate is None:
+        write_1h_rate = write_rate if write_rate is not None else rates.input
+        notes.append(f"{writes_1h} 1-hour cache writes at the 5-minute price")
+    reasoning = min(usage.reasoning_tokens or 0, completion)
+    reasoning_rate = rates.output if rates.reasoning is None else rates.reasoning
+    if rates.reasoning is not None:
+        notes.append(f"{reasoning} reasoning tokens at {_usd(rates.reasoning)}/token")
+    if read:
+        notes.append(f"{read} cache reads")
+    if writes:
+        notes.append(f"{writes} cache writes ({writes_1h} for 1 h)")
+    return (
+        (prompt - read - writes) * rates.input
+        + read * (read_rate or 0.0)
+        + (writes - writes_1h) * (write_rate or 0.0)
+        + writes_1h * (write_1h_rate or 0.0)
+        + (completion - reasoning) * rates.output
+        + reasoning * reasoning_rate
+    )

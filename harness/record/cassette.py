@@ -15,8 +15,9 @@ The file is YAML written in its JSON-compatible flow style: every YAML reader (v
 yamlserializer, pytest-recording, `yaml.safe_load`) loads it as the usual vcrpy v1 cassette,
 and the harness loads it with the json module, 20x faster than libyaml's loader builds Python
 objects (bench/replay.py). Characters a YAML reader would refuse or fold (C1 controls, DEL,
-U+2028/2029, BOM) are written as \\u escapes. A cassette in YAML block style (written by
-vcrpy, or edited by hand) loads too, through libyaml.
+U+2028/2029, BOM) are written as \\u escapes. Reading is `record.reader`'s (the one reader of
+the format, shared with the audit): a cassette in YAML block style (written by vcrpy, or
+edited by hand) loads too, through libyaml.
 
 A stream's chunks are stored as (offset, length) into the response body (vcrpy replays the
 body as one block; the harness re-cuts it at the recorded boundaries), so nothing is stored
@@ -40,12 +41,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
-import yaml
-
-try:  # libyaml: an order of magnitude faster than the pure-Python loader
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - libyaml is in the pinned wheels
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from harness.record.reader import (
+    CassetteError,
+    CassetteFile,
+    Entry,
+    parse_cassette_data,
+    parse_cassette_text,
+    read_cassette_file,
+)
 
 # JSON text a YAML 1.1 reader refuses (non-printable) or changes (line breaks folded inside a
 # quoted scalar): written as \u escapes. json.dumps already escapes U+0000..U+001F.
@@ -151,32 +154,33 @@ class Interaction:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Interaction:
-        req = data["request"]
-        resp = data["response"]
-        meta = data.get("harness") or {}
-        chunks = meta.get("chunks")
-        error = meta.get("error") or {}
-        if meta.get("body_base64"):
-            body = base64.b64decode(meta["body_base64"])
-        else:
-            body = _bytes((resp.get("body") or {}).get("string", ""))
+        """One interaction as loaded from a cassette document (see `record.reader`)."""
+        return cls.from_entry(parse_cassette_data({"interactions": [data]}, Path("<dict>"))
+                              .interactions[0])
+
+    @classmethod
+    def from_entry(cls, entry: Entry, path: Path | None = None) -> Interaction:
+        """An interaction read by `record.reader`; replay needs a URI and a status code."""
+        if not entry.uri or entry.status is None:
+            missing = "uri" if not entry.uri else "status code"
+            raise CassetteError(f"{path or 'cassette'}: interaction {entry.index} has no {missing}")
         return cls(
-            method=str(req.get("method", "POST")),
-            uri=str(req["uri"]),
-            request_body=_text(req.get("body") or ""),
-            request_headers=dict(req.get("headers") or {}),
-            status=int(resp["status"]["code"]),
-            reason=str(resp["status"].get("message", "")),
-            response_headers=dict(resp.get("headers") or {}),
-            body=body,
-            latency_ms=meta.get("latency_ms"),
-            ttfb_ms=meta.get("ttfb_ms"),
-            ttft_ms=meta.get("ttft_ms"),
-            chunks=decode_chunks(chunks, body) if chunks is not None else None,
-            repeat=_opt_int(meta.get("repeat")),
-            turn=_opt_int(meta.get("turn")),
-            error_class=error.get("class") or None,
-            error_message=error.get("message") or None,
+            method=entry.method,
+            uri=entry.uri,
+            request_body=entry.request_body,
+            request_headers=entry.request_headers,
+            status=entry.status,
+            reason=entry.reason,
+            response_headers=entry.response_headers,
+            body=entry.body,
+            latency_ms=entry.latency_ms,
+            ttfb_ms=entry.ttfb_ms,
+            ttft_ms=entry.ttft_ms,
+            chunks=entry.chunks,
+            repeat=entry.repeat,
+            turn=entry.turn,
+            error_class=entry.error_class,
+            error_message=entry.error_message,
         )
 
 
@@ -212,29 +216,22 @@ class Cassette:
 
 
 def load_cassette(path: Path) -> Cassette:
-    """Read a cassette (vcrpy format 1, with or without harness extras): JSON-style text with
-    the json module, anything else with libyaml."""
-    with open(path, encoding="utf-8") as fh:
-        text = fh.read()
-    return parse_cassette(text, path)
+    """Read a cassette (vcrpy format 1, with or without harness extras) with `record.reader`:
+    JSON-style text with the json module, anything else with libyaml. FileNotFoundError when
+    there is none, CassetteError (a ValueError) when the file is not one replay can use."""
+    return _cassette(read_cassette_file(path))
 
 
-def parse_cassette(text: str, path: Path) -> Cassette:
-    data: Any = None
-    if text.lstrip()[:1] == "{":
-        try:
-            data = json.loads(text)
-        except ValueError:
-            data = None  # YAML flow style that is not strict JSON: libyaml reads it
-    if data is None:
-        data = yaml.load(text, Loader=_Loader)
-    if not isinstance(data, dict) or "interactions" not in data:
-        raise ValueError(f"{path}: not a vcrpy cassette (no 'interactions')")
-    meta = (data.get("metadata") or {}).get("harness") or {}
+def parse_cassette(text: str | bytes, path: Path) -> Cassette:
+    """Like `load_cassette` for the file's text."""
+    return _cassette(parse_cassette_text(text, path))
+
+
+def _cassette(read: CassetteFile) -> Cassette:
     return Cassette(
-        path=path,
-        interactions=[Interaction.from_dict(i) for i in data["interactions"] or []],
-        metadata=dict(meta),
+        path=read.path,
+        interactions=[Interaction.from_entry(e, read.path) for e in read.interactions],
+        metadata=read.metadata,
     )
 
 
@@ -291,30 +288,9 @@ def _body_text(body: bytes) -> tuple[str, bool]:
         return body.decode("utf-8", errors="replace"), False
 
 
-def decode_chunks(items: list[Any], body: bytes) -> list[tuple[float, bytes]]:
-    """[[offset, length in bytes of the body] | [offset, text], ...] -> [(offset, bytes)]."""
-    out: list[tuple[float, bytes]] = []
-    pos = 0
-    for t, c in items:
-        if isinstance(c, int):
-            out.append((float(t), body[pos : pos + c]))
-            pos += c
-        else:
-            out.append((float(t), _bytes(c)))
-    return out
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def _text(value: Any) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="surrogateescape")
     return str(value)
 
 
-def _bytes(value: Any) -> bytes:
-    if isinstance(value, bytes):
-        return value
-    return str(value).encode("utf-8", errors="surrogateescape")

@@ -220,14 +220,25 @@ def prepare(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def target_stats(target: str, t: pd.DataFrame) -> TargetStats:
+    """Every per-target figure of the reports, from that target's rows."""
     passed_mask = _passed(t)
     response = _has_response(t)
+    return TargetStats(
+        target=target,
+        cases=int(t[["suite", "case"]].drop_duplicates().shape[0]),
+        **_outcomes(t, passed_mask, response),
+        **_timings(t, response),
+        **_tokens_and_cost(t, passed_mask),
+        **_repeats(t, passed_mask),
+    )
+
+
+def _outcomes(t: pd.DataFrame, passed_mask: pd.Series, response: pd.Series) -> dict[str, Any]:
+    """Jobs passed / failed / errored, the pass rate's Wilson interval, what failed."""
     jobs = len(t)
     passed = int(passed_mask.sum())
     errors = int((~response & ~passed_mask).sum())
-    failed = jobs - passed - errors
     ci = stats.wilson_interval(passed, jobs)
-
     by_check: dict[str, int] = {}
     for failures in _col(t, "failures")[~passed_mask].tolist():
         if not isinstance(failures, list):
@@ -236,31 +247,73 @@ def target_stats(target: str, t: pd.DataFrame) -> TargetStats:
             str(f.get("check", "?")) for f in failures if isinstance(f, dict)
         ):
             by_check[name] = by_check.get(name, 0) + 1
-    by_check = dict(sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0])))
     classes = _col(t, "error_class").dropna()
-    error_classes = {str(k): int(v) for k, v in classes.value_counts().items()}
+    return {
+        "jobs": jobs,
+        "passed": passed,
+        "failed": jobs - passed - errors,
+        "errors": errors,
+        "pass_rate": passed / jobs if jobs else None,
+        "pass_low": ci[0] if ci else None,
+        "pass_high": ci[1] if ci else None,
+        "failures_by_check": dict(sorted(by_check.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "error_classes": {str(k): int(v) for k, v in classes.value_counts().items()},
+    }
 
+
+def _timings(t: pd.DataFrame, response: pd.Series) -> dict[str, Any]:
+    """Latency percentiles over jobs with a response; TTFT and tokens/s over streamed ones."""
     lat = _floats(_col(t, "latency_ms")[response])
     stream = _col(t, "stream").fillna(False).astype(bool)
     streamed = t[stream & response]
     ttft = _floats(_col(streamed, "ttft_ms"))
     tps = _floats(_col(streamed, "tokens_per_s")) if "tokens_per_s" in t.columns else []
+    return {
+        "latency_n": len(lat),
+        "p50_ms": stats.percentile(lat, 50),
+        "p90_ms": stats.percentile(lat, 90),
+        "p95_ms": stats.percentile(lat, 95),
+        "p99_ms": stats.percentile(lat, 99),
+        "streamed": len(streamed),
+        "ttft_p50_ms": stats.percentile(ttft, 50),
+        "ttft_p95_ms": stats.percentile(ttft, 95),
+        "tokens_per_s": stats.median(tps),
+    }
 
+
+def _tokens_and_cost(t: pd.DataFrame, passed_mask: pd.Series) -> dict[str, Any]:
+    """Token sums and costs; unknown costs are counted apart, never as 0."""
     total_tokens = _col(t, "total_tokens").dropna()
     cost = _col(t, "cost_usd")
     known = cost.notna()
     unknown = _cost_unknown(t)
     cost_total = float(cost[known].sum()) if known.any() else 0.0
-    cost_per_case: float | None = None
-    if known.any():
-        g = t.assign(_cost=cost, _unknown=unknown).groupby(["suite", "case"], sort=False)
-        per_case = g.agg(total=("_cost", "sum"), unknown=("_unknown", "sum"),
-                         priced=("_cost", "count"))
-        full = per_case[(per_case["unknown"] == 0) & (per_case["priced"] > 0)]
-        if len(full):
-            cost_per_case = float(full["total"].mean())
     passed_priced = int((passed_mask & ~unknown).sum())
+    return {
+        "mean_tokens": float(total_tokens.mean()) if len(total_tokens) else None,
+        "prompt_tokens": _int_sum(_col(t, "prompt_tokens")),
+        "completion_tokens": _int_sum(_col(t, "completion_tokens")),
+        "total_tokens": _int_sum(_col(t, "total_tokens")),
+        "cost_usd": cost_total,
+        "cost_known": int(known.sum()),
+        "cost_unknown": int(unknown.sum()),
+        "cost_per_job": cost_total / int(known.sum()) if known.any() else None,
+        "cost_per_case": _cost_per_case(t, cost, unknown) if known.any() else None,
+        "cost_per_pass": cost_total / passed_priced if known.any() and passed_priced else None,
+    }
 
+
+def _cost_per_case(t: pd.DataFrame, cost: pd.Series, unknown: pd.Series) -> float | None:
+    """Mean cost of the cases whose every job is priced (None when there is no such case)."""
+    g = t.assign(_cost=cost, _unknown=unknown).groupby(["suite", "case"], sort=False)
+    per_case = g.agg(total=("_cost", "sum"), unknown=("_unknown", "sum"),
+                     priced=("_cost", "count"))
+    full = per_case[(per_case["unknown"] == 0) & (per_case["priced"] > 0)]
+    return float(full["total"].mean()) if len(full) else None
+
+
+def _repeats(t: pd.DataFrame, passed_mask: pd.Series) -> dict[str, Any]:
+    """Cases run more than once: how many, how many flaky, pass@1 and pass@n."""
     units = t.assign(_p=passed_mask).groupby(["suite", "case", "variant"], sort=False)["_p"]
     counts = units.agg(["count", "sum"])
     repeated = counts[counts["count"] >= 2]
@@ -273,44 +326,13 @@ def target_stats(target: str, t: pd.DataFrame) -> TargetStats:
         at1 = sum(stats.pass_at_k(n, c, 1) for n, c in zip(ns, cs)) / len(ns)
         at_n = sum(stats.pass_at_k(n, c, n) for n, c in zip(ns, cs)) / len(ns)
         n_rep = ns[0] if len(set(ns)) == 1 else None
-
-    return TargetStats(
-        target=target,
-        cases=int(t[["suite", "case"]].drop_duplicates().shape[0]),
-        jobs=jobs,
-        passed=passed,
-        failed=failed,
-        errors=errors,
-        pass_rate=passed / jobs if jobs else None,
-        pass_low=ci[0] if ci else None,
-        pass_high=ci[1] if ci else None,
-        failures_by_check=by_check,
-        error_classes=error_classes,
-        latency_n=len(lat),
-        p50_ms=stats.percentile(lat, 50),
-        p90_ms=stats.percentile(lat, 90),
-        p95_ms=stats.percentile(lat, 95),
-        p99_ms=stats.percentile(lat, 99),
-        streamed=len(streamed),
-        ttft_p50_ms=stats.percentile(ttft, 50),
-        ttft_p95_ms=stats.percentile(ttft, 95),
-        tokens_per_s=stats.median(tps),
-        mean_tokens=float(total_tokens.mean()) if len(total_tokens) else None,
-        prompt_tokens=_int_sum(_col(t, "prompt_tokens")),
-        completion_tokens=_int_sum(_col(t, "completion_tokens")),
-        total_tokens=_int_sum(_col(t, "total_tokens")),
-        cost_usd=cost_total,
-        cost_known=int(known.sum()),
-        cost_unknown=int(unknown.sum()),
-        cost_per_job=cost_total / int(known.sum()) if known.any() else None,
-        cost_per_case=cost_per_case,
-        cost_per_pass=cost_total / passed_priced if known.any() and passed_priced else None,
-        repeated_units=len(repeated),
-        flaky_units=flaky,
-        pass_at_1=at1,
-        pass_at_n=at_n,
-        n_repeats=n_rep,
-    )
+    return {
+        "repeated_units": len(repeated),
+        "flaky_units": flaky,
+        "pass_at_1": at1,
+        "pass_at_n": at_n,
+        "n_repeats": n_rep,
+    }
 
 
 def flaky_units(df: pd.DataFrame, targets: Sequence[str]) -> list[FlakyUnit]:
@@ -357,13 +379,7 @@ def compare_pair(
 ) -> PairStats:
     """Join A's and B's rows on `keys` (rows without a partner are left out) and compare."""
     keys = list(keys)
-    unit_keys = [k for k in keys if k != "repeat"]
-    cols = ["passed", "status_code", "latency_ms", "cost_usd"]
-    sides = []
-    for side in (left, right):
-        s = side.drop_duplicates(keys, keep="last")
-        sides.append(s.assign(**{c: _col(s, c) for c in cols})[keys + cols])
-    m = sides[0].merge(sides[1], on=keys, how="inner", suffixes=("_a", "_b"), sort=False)
+    m = _joined(left, right, keys)
     pa = m["passed_a"].fillna(False).astype(bool)
     pb = m["passed_b"].fillna(False).astype(bool)
     both = int((pa & pb).sum())
@@ -371,31 +387,9 @@ def compare_pair(
     b_only = int((~pa & pb).sum())
     neither = int((~pa & ~pb).sum())
     diff = stats.paired_diff_interval(both, a_only, b_only, neither)
-
-    ok = (m["status_code_a"].notna() & m["status_code_b"].notna()
-          & m["latency_ms_a"].notna() & m["latency_ms_b"].notna())
-    lat = m[ok]
-    ratios: list[float] = []
-    if len(lat):
-        med = lat.groupby(unit_keys, sort=False)[["latency_ms_a", "latency_ms_b"]].median()
-        for la, lb in zip(med["latency_ms_a"].tolist(), med["latency_ms_b"].tolist()):
-            if la and la > 0:
-                ratios.append(float(lb) / float(la))
+    ratios = _latency_ratios(m, [k for k in keys if k != "repeat"])
     ci = stats.bootstrap_median_ci(ratios)
-
-    priced = m[m["cost_usd_a"].notna() & m["cost_usd_b"].notna()]
-    cost_a = float(priced["cost_usd_a"].sum()) if len(priced) else None
-    cost_b = float(priced["cost_usd_b"].sum()) if len(priced) else None
-
-    multi = set()
-    if "repeat" in keys and len(m):
-        top = m.groupby(["suite", "case"], sort=False)["repeat"].max()
-        multi = {k for k, v in top.items() if v and v > 0}
-
-    def listed(mask: pd.Series) -> list[str]:
-        rows = m.loc[mask, keys].head(MAX_LISTED).to_dict("records")
-        return [_job_label(r, keys, (r.get("suite"), r.get("case")) in multi) for r in rows]
-
+    repeated = _repeated_cases(m, keys)
     return PairStats(
         kind=kind,
         a=a,
@@ -416,13 +410,63 @@ def compare_pair(
         latency_ratio=stats.median(ratios),
         ratio_low=ci[0] if ci else None,
         ratio_high=ci[1] if ci else None,
-        cost_pairs=len(priced),
-        cost_a=cost_a,
-        cost_b=cost_b,
-        cost_ratio=cost_b / cost_a if cost_a and cost_b is not None else None,
-        a_only_jobs=listed(pa & ~pb),
-        b_only_jobs=listed(~pa & pb),
+        **_pair_costs(m),
+        a_only_jobs=_listed(m, keys, pa & ~pb, repeated),
+        b_only_jobs=_listed(m, keys, ~pa & pb, repeated),
     )
+
+
+_PAIR_COLUMNS = ["passed", "status_code", "latency_ms", "cost_usd"]
+
+
+def _joined(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per job both sides ran (the last row of a key on each side), columns `_a`/`_b`."""
+    sides = []
+    for side in (left, right):
+        s = side.drop_duplicates(keys, keep="last")
+        sides.append(s.assign(**{c: _col(s, c) for c in _PAIR_COLUMNS})[keys + _PAIR_COLUMNS])
+    return sides[0].merge(sides[1], on=keys, how="inner", suffixes=("_a", "_b"), sort=False)
+
+
+def _latency_ratios(m: pd.DataFrame, unit_keys: list[str]) -> list[float]:
+    """B/A of each unit's median latency, over jobs with a response and a latency both sides."""
+    ok = (m["status_code_a"].notna() & m["status_code_b"].notna()
+          & m["latency_ms_a"].notna() & m["latency_ms_b"].notna())
+    lat = m[ok]
+    ratios: list[float] = []
+    if len(lat):
+        med = lat.groupby(unit_keys, sort=False)[["latency_ms_a", "latency_ms_b"]].median()
+        for la, lb in zip(med["latency_ms_a"].tolist(), med["latency_ms_b"].tolist()):
+            if la and la > 0:
+                ratios.append(float(lb) / float(la))
+    return ratios
+
+
+def _pair_costs(m: pd.DataFrame) -> dict[str, Any]:
+    """Cost sums over the pairs priced on both sides, and B/A."""
+    priced = m[m["cost_usd_a"].notna() & m["cost_usd_b"].notna()]
+    cost_a = float(priced["cost_usd_a"].sum()) if len(priced) else None
+    cost_b = float(priced["cost_usd_b"].sum()) if len(priced) else None
+    return {
+        "cost_pairs": len(priced),
+        "cost_a": cost_a,
+        "cost_b": cost_b,
+        "cost_ratio": cost_b / cost_a if cost_a and cost_b is not None else None,
+    }
+
+
+def _repeated_cases(m: pd.DataFrame, keys: list[str]) -> set[Any]:
+    """(suite, case) of the joined cases run more than once (their labels get an rN)."""
+    if "repeat" not in keys or not len(m):
+        return set()
+    top = m.groupby(["suite", "case"], sort=False)["repeat"].max()
+    return {k for k, v in top.items() if v and v > 0}
+
+
+def _listed(m: pd.DataFrame, keys: list[str], mask: pd.Series, repeated: set[Any]) -> list[str]:
+    """Labels of the first MAX_LISTED joined jobs in `mask` (rN only for repeated cases)."""
+    rows = m.loc[mask, keys].head(MAX_LISTED).to_dict("records")
+    return [_job_label(r, keys, (r.get("suite"), r.get("case")) in repeated) for r in rows]
 
 
 def target_pairs(df: pd.DataFrame, targets: Sequence[str]) -> list[PairStats]:

@@ -1,5 +1,8 @@
 """report.html: one self-contained page (inline CSS, inline vanilla JS, inline SVG plots).
 
+The stylesheet and script are package data (`assets/report.css`, `assets/report.js`: editors
+and linters see them as CSS and JS), inlined into every page.
+
 Works offline: no external URL is referenced, and a Content-Security-Policy forbids loading
 any. Everything that came from a row (responses are untrusted) is escaped with html.escape.
 Stable hooks for tests and scripts: `#head-to-head`, `#pairwise`, `svg.plot[data-plot=...]`
@@ -11,7 +14,9 @@ Stable hooks for tests and scripts: `#head-to-head`, `#pairwise`, `svg.plot[data
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,102 +32,15 @@ MAX_FAILURE_DETAILS = 300
 MAX_MATRIX_ROWS = 150
 MAX_TEXT = 6000
 
-CSS = """
-:root{--fg:#1d1d1f;--muted:#666;--line:#ddd;--bad:#c62828;--good:#2e7d32;--bg2:#f6f7f9}
-*{box-sizing:border-box}
-body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);margin:0;
-padding:0 24px 48px;max-width:1500px}
-header{padding:18px 0 6px;border-bottom:1px solid var(--line)}
-h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}
-.verdict-pass{color:var(--good)}.verdict-fail{color:var(--bad)}
-.meta{color:var(--muted);margin:0}
-nav a{margin-right:14px}
-table{border-collapse:collapse;margin:6px 0;font-variant-numeric:tabular-nums}
-th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:right;vertical-align:top}
-th:first-child,td:first-child,td.text,th.text{text-align:left}
-#h2h-table td:first-child,#pairs-table td.text{white-space:nowrap}
-thead th{background:var(--bg2);position:sticky;top:0;cursor:pointer;user-select:none;
-white-space:nowrap}
-thead th[aria-sort=ascending]::after{content:" \\25B2"}
-thead th[aria-sort=descending]::after{content:" \\25BC"}
-tr.failed td{background:#fff4f4}
-td.result-passed{color:var(--good)}td.result-failed,td.result-error{color:var(--bad)}
-.note{color:var(--muted);font-size:12px}
-.plots{display:flex;flex-wrap:wrap;gap:18px}
-svg.plot{background:#fff;border:1px solid var(--line);border-radius:4px;max-width:100%;
-height:auto}
-.controls{display:flex;gap:10px;align-items:center;margin:6px 0}
-#job-filter{width:320px;padding:5px 8px;font:inherit}
-.scroll{max-height:70vh;overflow:auto;border:1px solid var(--line)}
-details.failure{border:1px solid var(--line);border-left:4px solid var(--bad);margin:6px 0;
-padding:4px 10px;border-radius:3px}
-details.failure summary{cursor:pointer;font-weight:600}
-pre{background:var(--bg2);padding:8px;overflow:auto;max-height:360px;white-space:pre-wrap;
-word-break:break-word;margin:4px 0}
-.check{margin:6px 0 10px}
-.exp-rec{display:grid;grid-template-columns:1fr 1fr;gap:10px}
-.wide{overflow-x:auto}
-.wide td{white-space:nowrap}
-"""
+ASSETS = "assets"  # package data next to this module: the page's stylesheet and script
 
-JS = """
-(function () {
-  function sortable(table) {
-    var head = table.tHead; if (!head) return;
-    var ths = head.rows[0].cells;
-    Array.prototype.forEach.call(ths, function (th, col) {
-      th.addEventListener('click', function () {
-        var asc = th.getAttribute('aria-sort') !== 'ascending';
-        Array.prototype.forEach.call(ths, function (h) { h.removeAttribute('aria-sort'); });
-        th.setAttribute('aria-sort', asc ? 'ascending' : 'descending');
-        var num = th.dataset.type === 'num';
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows);
-        function key(r) {
-          var c = r.cells[col]; if (!c) return num ? NaN : '';
-          var v = c.dataset.v !== undefined ? c.dataset.v : c.textContent;
-          return num ? (v === '' ? NaN : parseFloat(v)) : v.toLowerCase();
-        }
-        rows.sort(function (a, b) {
-          var x = key(a), y = key(b);
-          if (num) {
-            if (isNaN(x) && isNaN(y)) return 0;
-            if (isNaN(x)) return 1;
-            if (isNaN(y)) return -1;
-            return asc ? x - y : y - x;
-          }
-          return asc ? x.localeCompare(y) : y.localeCompare(x);
-        });
-        var frag = document.createDocumentFragment();
-        rows.forEach(function (r) { frag.appendChild(r); });
-        body.appendChild(frag);
-      });
-    });
-  }
-  Array.prototype.forEach.call(document.querySelectorAll('table.sortable'), sortable);
-  var table = document.getElementById('jobs-table');
-  if (!table) return;
-  var rows = Array.prototype.slice.call(table.tBodies[0].rows);
-  var texts = rows.map(function (r) { return r.textContent.toLowerCase(); });
-  var filter = document.getElementById('job-filter');
-  var status = document.getElementById('job-status');
-  var count = document.getElementById('job-count');
-  function apply() {
-    var terms = filter.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var want = status.value, shown = 0;
-    rows.forEach(function (r, i) {
-      var ok = (!want || r.dataset.status === want) &&
-        terms.every(function (t) { return texts[i].indexOf(t) !== -1; });
-      r.hidden = !ok;
-      if (ok) shown++;
-    });
-    count.textContent = shown + ' of ' + rows.length + ' jobs';
-  }
-  filter.addEventListener('input', apply);
-  status.addEventListener('change', apply);
-  apply();
-})();
-"""
+
+@cache
+def asset(name: str) -> str:
+    """The text of `assets/<name>`, read once (every page inlines it: the page is
+    self-contained)."""
+    return (resources.files("harness.report") / ASSETS / name).read_text(encoding="utf-8")
+
 
 CSP = ("default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
        "img-src data:")
@@ -299,13 +217,43 @@ def render_html(report: RunReport, df: pd.DataFrame,
     """The page; `df` should be `analysis.prepare`d, `rows` its `records` when known."""
     d = prepare(df)
     records = list(rows) if rows is not None else frame_records(d)
+    fail_ids = _failure_ids(records)
+    verdict = "PASS" if report.failed == 0 else "FAIL"
+    body = [
+        *_header(report, verdict),
+        *_head_to_head(report),
+        *_pairwise(report),
+        *_breakdown(report),
+        '<section id="plots"><h2>Plots</h2><div class="plots">',
+        *_plots(report, d),
+        "</div></section>",
+        *_flaky(report),
+        *_jobs(records, fail_ids),
+        f'<section id="failures"><h2>Failed jobs ({report.failed})</h2>',
+        _failure_details(records, fail_ids) if fail_ids else "<p>All checks passed.</p>",
+        "</section>",
+    ]
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Run {_e(report.run_id)}: {verdict} · harness report</title>"
+        f"<style>\n{asset('report.css')}</style></head>\n<body>\n" + "\n".join(body)
+        + f"\n<script>\n{asset('report.js')}</script>\n</body></html>\n"
+    )
+
+
+def _failure_ids(records: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """Anchors (`fail-N`) of the failed jobs that get a details block, in row order."""
     fail_ids: dict[int, str] = {}
     for i, r in enumerate(records):
         if not r.get("passed") and len(fail_ids) < MAX_FAILURE_DETAILS:
             fail_ids[i] = f"fail-{len(fail_ids) + 1}"
+    return fail_ids
+
+
+def _header(report: RunReport, verdict: str) -> list[str]:
     meta = report.meta
-    ok = report.failed == 0
-    verdict = "PASS" if ok else "FAIL"
     facts = [f"{len(report.targets)} targets", f"{report.jobs} jobs"]
     for key in ("status", "started_at", "finished_at"):
         if meta.get(key):
@@ -314,7 +262,7 @@ def render_html(report: RunReport, df: pd.DataFrame,
         facts.append("simulated providers")
     if meta.get("suites"):
         facts.append("suites: " + ", ".join(str(s) for s in meta["suites"]))
-    body = [
+    return [
         "<header>",
         (f'<h1>Run {_e(report.run_id)}: <span class="verdict-{verdict.lower()}">{verdict}'
          f"</span>, {report.passed}/{report.jobs} jobs passed</h1>"),
@@ -322,13 +270,22 @@ def render_html(report: RunReport, df: pd.DataFrame,
         ('<nav><a href="#head-to-head">head to head</a><a href="#pairwise">pairwise</a>'
          '<a href="#plots">plots</a><a href="#jobs">jobs</a><a href="#failures">failures</a>'
          "</nav></header>"),
+    ]
+
+
+def _head_to_head(report: RunReport) -> list[str]:
+    return [
         '<section id="head-to-head"><h2>Head to head</h2>',
         _table(H2H_HEADER, head_to_head_rows(report.targets), table_id="h2h-table"),
         ('<p class="note">Pass rate: passed / jobs with the 95% Wilson interval. Latency over '
          "jobs with an HTTP response. Unknown costs are counted apart, never as 0.</p>"
          "</section>"),
-        '<section id="pairwise"><h2>Pairwise (same case, variant and repeat)</h2>',
     ]
+
+
+def _pairwise(report: RunReport) -> list[str]:
+    """Target pairs, then matrix variants against each case's first variant."""
+    body = ['<section id="pairwise"><h2>Pairwise (same case, variant and repeat)</h2>']
     if report.pairs:
         body.append(_table(PAIR_MD_HEADER, pair_rows(report.pairs), table_id="pairs-table",
                            text_cols=2))
@@ -351,37 +308,50 @@ def render_html(report: RunReport, df: pd.DataFrame,
                            table_id="variants-single-table", text_cols=3))
         body.append("</details>")
     body.append("</section>")
+    return body
+
+
+def _breakdown(report: RunReport) -> list[str]:
+    """Failed checks, error classes and repeats per target (nothing when all are empty)."""
     checks = [(s.target, name, str(n)) for s in report.targets
               for name, n in s.failures_by_check.items()]
     classes = [(s.target, name, str(n)) for s in report.targets
                for name, n in s.error_classes.items()]
     repeated = [s for s in report.targets if s.repeated_units]
-    if checks or classes or repeated:
-        body.append('<section id="breakdown"><h2>Failures, errors and repeats</h2>'
-                    '<div class="plots">')
-        if checks:
-            body.append(_table(("target", "check", "failed jobs"), checks, text_cols=2,
-                               table_id="checks-table"))
-        if classes:
-            body.append(_table(("target", "error class", "jobs"), classes, text_cols=2,
-                               table_id="errors-table"))
-        if repeated:
-            body.append(_table(
-                ("target", "repeated cases", "flaky", "flakiness", "pass@1", "pass@n"),
-                [(s.target, str(s.repeated_units), str(s.flaky_units),
-                  fmt.pct(s.flaky_units / s.repeated_units), fmt.pct(s.pass_at_1),
-                  fmt.pct(s.pass_at_n)) for s in repeated], table_id="repeats-table"))
-        body.append("</div></section>")
-    body.append('<section id="plots"><h2>Plots</h2><div class="plots">')
-    body.extend(_plots(report, d))
+    if not (checks or classes or repeated):
+        return []
+    body = ['<section id="breakdown"><h2>Failures, errors and repeats</h2><div class="plots">']
+    if checks:
+        body.append(_table(("target", "check", "failed jobs"), checks, text_cols=2,
+                           table_id="checks-table"))
+    if classes:
+        body.append(_table(("target", "error class", "jobs"), classes, text_cols=2,
+                           table_id="errors-table"))
+    if repeated:
+        body.append(_table(
+            ("target", "repeated cases", "flaky", "flakiness", "pass@1", "pass@n"),
+            [(s.target, str(s.repeated_units), str(s.flaky_units),
+              fmt.pct(s.flaky_units / s.repeated_units), fmt.pct(s.pass_at_1),
+              fmt.pct(s.pass_at_n)) for s in repeated], table_id="repeats-table"))
     body.append("</div></section>")
-    if report.flaky:
-        body.append('<section id="repeats"><h2>Flaky cases</h2>')
-        body.append(_table(("target", "case", "variant", "passed", "repeats"),
-                           [(f.target, f"{f.suite}::{f.case}", f.variant, str(f.passed),
-                             str(f.n)) for f in report.flaky], text_cols=3))
-        body.append("</section>")
-    body += [
+    return body
+
+
+def _flaky(report: RunReport) -> list[str]:
+    if not report.flaky:
+        return []
+    return [
+        '<section id="repeats"><h2>Flaky cases</h2>',
+        _table(("target", "case", "variant", "passed", "repeats"),
+               [(f.target, f"{f.suite}::{f.case}", f.variant, str(f.passed), str(f.n))
+                for f in report.flaky], text_cols=3),
+        "</section>",
+    ]
+
+
+def _jobs(records: Sequence[Mapping[str, Any]], fail_ids: Mapping[int, str]) -> list[str]:
+    """The jobs table with its filter controls (the script wires them up)."""
+    return [
         '<section id="jobs"><h2>All jobs</h2><div class="controls">',
         ('<input id="job-filter" type="search" placeholder="filter: case, target, check, ..." '
          'aria-label="filter jobs">'),
@@ -390,18 +360,7 @@ def render_html(report: RunReport, df: pd.DataFrame,
          "</select>"),
         '<span id="job-count" class="note"></span></div>',
         '<div class="scroll">', _jobs_table(records, fail_ids), "</div></section>",
-        f'<section id="failures"><h2>Failed jobs ({report.failed})</h2>',
-        _failure_details(records, fail_ids) if fail_ids else "<p>All checks passed.</p>",
-        "</section>",
     ]
-    return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Run {_e(report.run_id)}: {verdict} · harness report</title>"
-        f"<style>{CSS}</style></head>\n<body>\n" + "\n".join(body)
-        + f"\n<script>{JS}</script>\n</body></html>\n"
-    )
 
 
 def write_html(report: RunReport, df: pd.DataFrame, path: Path | str) -> Path:

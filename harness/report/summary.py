@@ -159,9 +159,29 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
                     rows: Sequence[Mapping[str, Any]] | None = None) -> str:
     """summary.md: what a reviewer reads in a CI job summary or a pull-request comment.
     `rows`: `records(df)` when the caller has them already."""
-    meta = report.meta
     verdict = "PASS" if report.failed == 0 else "FAIL"
     out = [f"# Run {report.run_id}: {verdict}, {report.passed}/{report.jobs} jobs passed", ""]
+    facts = _md_facts(report.meta)
+    if facts:
+        out += [fmt.md_cell("; ".join(facts)), ""]
+    out += ["## Head to head", "", _md_table(H2H_HEADER, head_to_head_rows(report.targets)), ""]
+    out += [("Pass rate: passed jobs / jobs with the 95% Wilson interval. Latency over jobs "
+             "with an HTTP response. Unknown costs are counted apart, never as 0."), ""]
+    out += _md_pairs(report)
+    out += _md_breakdown(report)
+    out += _md_repeats(report)
+    failed = ([r for r in rows if not r.get("passed")] if rows is not None
+              else failed_records(df))
+    if failed:
+        out += [f"## Failures ({len(failed)} jobs)", "", *_failure_items(failed, MAX_FAILURES_MD),
+                ""]
+    else:
+        out += ["All checks passed.", ""]
+    return "\n".join(out)
+
+
+def _md_facts(meta: Mapping[str, Any]) -> list[str]:
+    """The run's status, how it ran (simulated, replayed) and what, for the line under the title."""
     facts = []
     if meta.get("status"):
         facts.append(f"status {meta['status']}")
@@ -176,13 +196,12 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
         facts.append(f"started {meta['started_at']}")
     if meta.get("suites"):
         facts.append("suites " + ", ".join(str(s) for s in meta["suites"]))
-    if facts:
-        out += [fmt.md_cell("; ".join(facts)), ""]
+    return facts
 
-    out += ["## Head to head", "", _md_table(H2H_HEADER, head_to_head_rows(report.targets)), ""]
-    out += [("Pass rate: passed jobs / jobs with the 95% Wilson interval. Latency over jobs "
-             "with an HTTP response. Unknown costs are counted apart, never as 0."), ""]
 
+def _md_pairs(report: RunReport) -> list[str]:
+    """Target pairs, and matrix variants with at least two pairs (the others are counted)."""
+    out: list[str] = []
     if report.pairs:
         out += ["## Pairwise (same case, variant and repeat)", "",
                 _md_table(PAIR_MD_HEADER, pair_rows(report.pairs)), "",
@@ -197,7 +216,11 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
     if len(variants) < len(report.variants):
         out += [(f"{len(report.variants) - len(variants)} variant comparisons with a single "
                  "pair are left out here (report.html, summary.json have them)."), ""]
+    return out
 
+
+def _md_breakdown(report: RunReport) -> list[str]:
+    out: list[str] = []
     checks = [(s.target, name, str(n)) for s in report.targets
               for name, n in s.failures_by_check.items()]
     classes = [(s.target, name, str(n)) for s in report.targets
@@ -207,12 +230,17 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
                 ""]
     if classes:
         out += ["## Error classes", "", _md_table(("target", "error class", "jobs"), classes), ""]
+    return out
 
+
+def _md_repeats(report: RunReport) -> list[str]:
+    """Repeat statistics per target and the flaky cases (the first MAX_FLAKY_MD)."""
+    out: list[str] = []
     repeated = [s for s in report.targets if s.repeated_units]
     if repeated:
         rep_rows = [(s.target, str(s.repeated_units), str(s.flaky_units),
-                 fmt.pct(s.flaky_units / s.repeated_units), fmt.pct(s.pass_at_1),
-                 fmt.pct(s.pass_at_n)) for s in repeated]
+                     fmt.pct(s.flaky_units / s.repeated_units), fmt.pct(s.pass_at_1),
+                     fmt.pct(s.pass_at_n)) for s in repeated]
         out += ["## Repeats", "",
                 _md_table(("target", "repeated cases", "flaky", "flakiness", "pass@1",
                            "pass@n"), rep_rows), "",
@@ -226,12 +254,4 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
                 _md_table(("target", "case", "variant", "passed/repeats"), flaky_rows), ""]
         if len(report.flaky) > MAX_FLAKY_MD:
             out += [f"... and {len(report.flaky) - MAX_FLAKY_MD} more.", ""]
-
-    failed = ([r for r in rows if not r.get("passed")] if rows is not None
-              else failed_records(df))
-    if failed:
-        out += [f"## Failures ({len(failed)} jobs)", "", *_failure_items(failed, MAX_FAILURES_MD),
-                ""]
-    else:
-        out += ["All checks passed.", ""]
-    return "\n".join(out)
+    return out

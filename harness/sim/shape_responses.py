@@ -87,10 +87,8 @@ def response_object(
 ) -> dict[str, Any]:
     """The response object; ``gen`` None gives the in-progress form (no usage, no output)."""
     raw = req.raw
-    tier = raw.get("service_tier")
     incomplete = gen is not None and _incomplete(gen)
     status = "in_progress" if gen is None else ("incomplete" if incomplete else "completed")
-    reasoning = raw.get("reasoning") or {}
     return {
         "id": rid,
         "object": "response",
@@ -113,30 +111,14 @@ def response_object(
         "previous_response_id": raw.get("previous_response_id"),
         "prompt_cache_key": raw.get("prompt_cache_key"),
         "prompt_cache_retention": raw.get("prompt_cache_retention") or "in_memory",
-        "reasoning": {
-            "context": "current_turn",
-            "effort": reasoning.get("effort") or "none",
-            "mode": "standard",
-            "summary": reasoning.get("summary"),
-        },
+        "reasoning": _reasoning_echo(raw),
         "safety_identifier": raw.get("safety_identifier"),
-        "service_tier": (tier or "auto")
-        if gen is None
-        else (tier if tier not in (None, "auto") else "default"),
+        "service_tier": _service_tier(raw.get("service_tier"), done=gen is not None),
         "store": raw.get("store", True),
         "temperature": float(raw["temperature"]) if raw.get("temperature") is not None else 0.7,
         "text": _text_echo(raw),
         "tool_choice": raw.get("tool_choice") or "auto",
-        "tool_usage": {
-            "image_gen": {
-                "input_tokens": 0,
-                "input_tokens_details": {"image_tokens": 0, "text_tokens": 0},
-                "output_tokens": 0,
-                "output_tokens_details": {"image_tokens": 0, "text_tokens": 0},
-                "total_tokens": 0,
-            },
-            "web_search": {"num_requests": 1 if req.web_search else 0},
-        },
+        "tool_usage": _tool_usage(req),
         "tools": [_tool_echo(t) for t in raw.get("tools") or []],
         "top_logprobs": raw.get("top_logprobs") or 0,
         "top_p": float(raw["top_p"]) if raw.get("top_p") is not None else 1.0,
@@ -144,6 +126,39 @@ def response_object(
         "usage": None if gen is None else usage(gen),
         "user": raw.get("user"),
         "metadata": raw.get("metadata") or {},
+    }
+
+
+def _reasoning_echo(raw: dict[str, Any]) -> dict[str, Any]:
+    """The request's reasoning settings as the response echoes them (effort "none" if unset)."""
+    reasoning = raw.get("reasoning") or {}
+    return {
+        "context": "current_turn",
+        "effort": reasoning.get("effort") or "none",
+        "mode": "standard",
+        "summary": reasoning.get("summary"),
+    }
+
+
+def _service_tier(tier: str | None, *, done: bool) -> str | None:
+    """The tier asked for while in progress ("auto" if none); the tier that served it after
+    ("auto" or none resolves to "default")."""
+    if not done:
+        return tier or "auto"
+    return tier if tier not in (None, "auto") else "default"
+
+
+def _tool_usage(req: ChatRequest) -> dict[str, Any]:
+    """Built-in tool usage: no image generation; one web search when the request asked."""
+    return {
+        "image_gen": {
+            "input_tokens": 0,
+            "input_tokens_details": {"image_tokens": 0, "text_tokens": 0},
+            "output_tokens": 0,
+            "output_tokens_details": {"image_tokens": 0, "text_tokens": 0},
+            "total_tokens": 0,
+        },
+        "web_search": {"num_requests": 1 if req.web_search else 0},
     }
 
 

@@ -1,0 +1,129 @@
+"""One case of a suite file + the suite's defaults -> a `Case` (see the merge rules in
+`harness.suite.loader`'s docstring)."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.core.models import Case, CheckSpec
+from harness.suite.checkspecs import merge_specs, read_specs
+from harness.suite.request import (
+    check_endpoint,
+    check_images,
+    check_matrix,
+    check_tool_loop,
+    merge_request,
+)
+from harness.suite.source import SuiteSource
+from harness.suite.yamlmarks import JsonPath
+
+DEFAULT_MAX_TURNS = 5
+
+
+@dataclass
+class Defaults:
+    """A suite's `defaults:` block, its check lists already read."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+    expect: list[CheckSpec] = field(default_factory=list)
+    expect_each_turn: list[CheckSpec] = field(default_factory=list)
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.data.get("request") or {}
+
+
+def read_defaults(src: SuiteSource, *, validate_checks: bool = True) -> Defaults:
+    """The `defaults:` block; a body there is an error (it belongs in a raw: true case)."""
+    data = src.doc.data.get("defaults") or {}
+    if "body" in (data.get("request") or {}):
+        raise src.fail(
+            "defaults.request.body is not allowed: body belongs in a raw: true case",
+            ("defaults", "request", "body"),
+        )
+    each_path = ("defaults", "expect_each_turn")
+    return Defaults(
+        data=data,
+        expect=read_specs(
+            src, data.get("expect") or [], ("defaults", "expect"), validate=validate_checks
+        ),
+        expect_each_turn=read_specs(
+            src, data.get("expect_each_turn") or [], each_path, validate=validate_checks
+        ),
+    )
+
+
+def build_case(
+    src: SuiteSource,
+    suite: str,
+    i: int,
+    raw_case: dict[str, Any],
+    defaults: Defaults,
+    *,
+    validate_checks: bool = True,
+) -> Case:
+    """Case number `i` of the file with the defaults merged in, validated."""
+    here: JsonPath = ("cases", i)
+    raw = bool(raw_case.get("raw", False))
+    request = merge_request(src, i, raw_case, defaults.request)
+    matrix = copy.deepcopy(raw_case.get("matrix") or {})
+    check_matrix(src, here, raw, request, matrix)
+    check_endpoint(src, here, raw_case, matrix)
+    if not raw:
+        check_images(src, src.names.case_label(i), request, raw_case, here)
+    expect, each = _case_specs(src, here, raw_case, defaults, validate_checks)
+
+    def pick(key: str, default: Any) -> Any:
+        return raw_case[key] if key in raw_case else defaults.data.get(key, default)
+
+    timeout = pick("timeout_s", None)
+    return Case(
+        suite=suite,
+        id=raw_case["id"],
+        request=request,
+        expect=expect,
+        matrix=matrix,
+        repeat=int(pick("repeat", 1)),
+        raw=raw,
+        tags=tuple(dict.fromkeys([*defaults.data.get("tags", []), *raw_case.get("tags", [])])),
+        targets=tuple(pick("targets", [])),
+        dialects=tuple(pick("dialects", [])),
+        description=raw_case.get("description") or "",
+        loc=src.loc(here),
+        timeout_s=float(timeout) if timeout is not None else None,
+        tool_loop=_tool_loop(src, i, raw_case, defaults, request),
+        expect_each_turn=each,
+    )
+
+
+def _case_specs(
+    src: SuiteSource,
+    here: JsonPath,
+    raw_case: dict[str, Any],
+    defaults: Defaults,
+    validate_checks: bool,
+) -> tuple[list[CheckSpec], list[CheckSpec]]:
+    """(expect, expect_each_turn), each merged over the defaults' list."""
+    own = read_specs(src, raw_case.get("expect") or [], here + ("expect",), validate=validate_checks)
+    own_each = read_specs(
+        src, raw_case.get("expect_each_turn") or [], here + ("expect_each_turn",),
+        validate=validate_checks,
+    )
+    return merge_specs(defaults.expect, own), merge_specs(defaults.expect_each_turn, own_each)
+
+
+def _tool_loop(
+    src: SuiteSource, i: int, raw_case: dict[str, Any], defaults: Defaults, request: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The case's (or the defaults') tool_loop, checked, with `max_turns` filled in."""
+    own = "tool_loop" in raw_case
+    tool_loop = copy.deepcopy(raw_case["tool_loop"] if own else defaults.data.get("tool_loop"))
+    if tool_loop is None:
+        return None
+    where: JsonPath = ("cases", i, "tool_loop") if own else ("defaults", "tool_loop")
+    raw = bool(raw_case.get("raw", False))
+    check_tool_loop(src, src.names.case_label(i), raw, request, tool_loop, where)
+    tool_loop.setdefault("max_turns", DEFAULT_MAX_TURNS)
+    return tool_loop  # type: ignore[no-any-return]
