@@ -9,35 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.models import ModelInfo, Usage
+from harness.providers.fees import per_call_fees
+from harness.providers.rates import PricedModel, cost_with_rates
 
-
-def per_call_fees(model: ModelInfo, request: dict[str, Any]) -> tuple[float, list[str]]:
-    """Fees that apply per call, from what the request enabled.
-
-    Web search (`extra.web_search_linkup: true` on the EmpirioLabs gateway) is billed "per call
-    when invoked"; the gateway's response does not report whether it searched, so an enabled
-    search is counted as one call (an upper bound).
-    """
-    fees = 0.0
-    notes: list[str] = []
-    extra = request.get("extra") or {}
-    if extra.get("web_search_linkup") or request.get("web_search_linkup"):
-        fee = model.price.per_call.get("web_search")
-        if fee is not None:
-            fees += fee
-            notes.append(f"web_search ${fee}")
-    return fees, notes
+__all__ = ["compute_cost", "per_call_fees"]
 
 
 def compute_cost(
     model: ModelInfo, usage: Usage | None, request: dict[str, Any]
 ) -> tuple[float | None, str]:
     """Return (cost in USD or None when unknown, a note on how it was made)."""
-    if getattr(model, "rates", None) is not None:  # a per-token price table (providers.rates)
-        from harness.providers.rates import PricedModel, cost_with_rates
-
-        if isinstance(model, PricedModel):
-            return cost_with_rates(model, usage, request)
+    if isinstance(model, PricedModel) and model.rates is not None:  # a per-token price table
+        return cost_with_rates(model, usage, request)
     price = model.price
     if usage is None or usage.prompt_tokens is None or usage.completion_tokens is None:
         return None, "usage not reported"

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.models import ModelInfo, Usage
+from harness.providers.fees import per_call_fees
 
 BASE_TIERS = frozenset({"default", "standard", "auto", "on_demand"})
 _ABOVE = re.compile(
@@ -273,8 +274,6 @@ def cost_with_rates(
         cost += count * fee
         notes.append(f"{count} {name} x {_usd(fee)}")
     if model.price.per_call:
-        from harness.providers.pricing import per_call_fees
-
         fees, fee_notes = per_call_fees(model, dict(request))
         cost += fees
         notes.extend(fee_notes)
