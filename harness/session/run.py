@@ -128,6 +128,10 @@ class Run:
                            rng=random.Random(s.seed))
 
     def _make_client(self) -> Any:
+        """The run's one HTTP client, made on first use inside the loop (a run whose jobs
+        all replay makes none)."""
+        if self._client is not None:
+            return self._client
         from harness.engine.transport import AiohttpTransport, make_client
 
         limit = self.settings.concurrency * max(1, len(self.plan.targets))
