@@ -114,6 +114,7 @@ class HarnessRun:
                 path=display,
             )
         run = self.run()
+        run.add_cases(suite.cases)
         jobs = expand(suite, run.targets)
         try:
             modes = run.plan_more(jobs, what="this file's jobs") if jobs else []
@@ -215,6 +216,8 @@ class HarnessRun:
         else:
             status = "failed"
         ids = self.collected or []
+        if self.distributed:  # the workers loaded the suites: load them here for run.json
+            self._load_cases(run, ids)
         outcome = run.finish(
             rows, status=status, jobs=len(ids) or len(rows),
             suites=list(dict.fromkeys(s for s in map(_suite_of, ids) if s)),
@@ -222,6 +225,17 @@ class HarnessRun:
         )
         lines = summary_lines(outcome, failures=False)
         self.summary = [*lines[:-1], verdict_line(outcome), lines[-1]]
+
+    def _load_cases(self, run: Run, ids: list[str]) -> None:
+        from harness.core.errors import UsageError
+        from harness.suite import load_suite
+
+        root = Path(self.config.invocation_params.dir)
+        for path in dict.fromkeys(s for s in map(_suite_of, ids) if s):
+            try:
+                run.add_cases(load_suite(root / path).cases)
+            except (UsageError, OSError):
+                continue  # a file that failed to load was a collection error already
 
     def _close(self) -> None:
         run, self._run = self._run, None

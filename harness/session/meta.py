@@ -5,6 +5,8 @@ notebook reads any run folder the same way, whoever wrote it:
 
     format_version run_id runner status started_at finished_at suites targets mode simulated
     argv jobs passed failed cassettes paced jobs_by_mode cassette_sources workers counts
+    shard ([K, N] of a sharded run, else null) fingerprints ({suites, prices, plan}: see
+    session/fingerprint.py; what `harness report` and the history compare runs by)
     (+ the runner's own extra keys: audit's skipped / prices / openapi / cassettes list)
 """
 
@@ -24,7 +26,7 @@ ROWS_MODE = "audit"  # the mode of a run whose rows judge recorded traffic (harn
 META_KEYS = (
     "run_id", "runner", "status", "started_at", "finished_at", "suites", "targets", "mode",
     "simulated", "argv", "jobs", "passed", "failed", "cassettes", "paced", "jobs_by_mode",
-    "cassette_sources", "workers", "counts",
+    "cassette_sources", "workers", "counts", "shard", "fingerprints",
 )
 
 
@@ -45,6 +47,8 @@ def meta_of(
     rows: Iterable[Mapping[str, Any]] | None = None,
     cassette_sources: Iterable[str] = (),
     workers: int = 0,
+    shard: Sequence[int] | None = None,
+    fingerprints: Mapping[str, str] | None = None,
     extra: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The run.json of a run; `rows` (when known) fill passed / failed / jobs_by_mode."""
@@ -56,7 +60,8 @@ def meta_of(
         cassettes=cassettes if mode != "live" else None,
         paced=paced if mode in ("replay", "record", "auto") else None,
         cassette_sources=sorted(set(cassette_sources)), workers=workers,
-        counts={}, jobs_by_mode={},
+        counts={}, jobs_by_mode={}, shard=list(shard) if shard else None,
+        fingerprints=dict(fingerprints or {}),
     )
     if rows is not None:
         done = list(rows)

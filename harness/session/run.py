@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -69,6 +69,7 @@ class Run:
         self.run_dir: Path | None = run_dir
         self.rows: list[dict[str, Any]] = []
         self.state: dict[str, Any] = {}  # checks' run-scoped state (same_across_repeats, ...)
+        self.extra_cases: dict[tuple[str, str], Any] = {}  # cases planned by plan_more
         self.writer: ResultWriter | None = None
         self.meta: dict[str, Any] = {}
         self._stack = contextlib.ExitStack()
@@ -164,6 +165,11 @@ class Run:
     def targets(self) -> list[Any]:
         return self.plan.targets
 
+    def add_cases(self, cases: Iterable[Any]) -> None:
+        """Cases of suites loaded outside plan_run (the pytest plugin's files), for the
+        run's suites fingerprint."""
+        self.extra_cases.update({(c.suite, c.id): c for c in cases})
+
     def plan_more(self, jobs: list[Job], what: str = "these jobs") -> list[str]:
         """Plan more jobs into this run (the pytest plugin, one suite file at a time): their
         modes (the one rule, applied to these jobs) and keys; returns the mode of each."""
@@ -245,9 +251,23 @@ class Run:
             suites=[str(x.path) for x in plan.suites] or list(self.meta.get("suites") or []),
             targets=[t.name for t in plan.targets], mode=plan.mode,
             jobs=len(plan.jobs), simulated=s.simulate, argv=s.argv, cassettes=s.cassettes,
-            paced=s.pace, rows=rows, cassette_sources=sources,
-            extra={**s.extra_meta, **extra},
+            paced=s.pace, rows=rows, cassette_sources=sources, shard=s.shard,
+            fingerprints=self.fingerprints(), extra={**s.extra_meta, **extra},
         )
+
+    def fingerprints(self) -> dict[str, str]:
+        """{suites, prices, plan} of this run (session/fingerprint.py); the cases are the
+        plan's (the pytest plugin's: every file planned so far)."""
+        from harness.session.fingerprint import fingerprints
+
+        plan = self.plan
+        if plan.suites:  # every case of the suites, before shard and target filters
+            cases = {(c.suite, c.id): c for suite in plan.suites for c in suite.cases}
+        else:
+            cases = {(j.case.suite, j.case.id): j.case for j in plan.jobs}
+        cases.update(self.extra_cases)
+        shards = self.settings.shard[1] if self.settings.shard else None
+        return fingerprints(cases.values(), plan.targets, plan.mode, shards)
 
     def finish(self, rows: list[dict[str, Any]] | None = None, *, status: str | None = None,
                **extra: Any) -> Outcome:
