@@ -117,6 +117,9 @@ def _hint(name: str, known: Iterable[str]) -> str:
     return hint(name, known, " (did you mean {!r}?)")
 
 
+_SHADOWED = "\x00earlier-"  # the key of a definition a later file extends under its own name
+
+
 def load_catalogue(
     extra_files: Iterable[str | Path] = (), env: Mapping[str, str] | None = None
 ) -> Catalogue:
@@ -139,7 +142,8 @@ def load_catalogue(
         _collect(raw, data, str(p))
     providers: dict[str, Provider] = {}
     for name in raw:
-        providers[name] = _build(name, raw, env, set())
+        if _SHADOWED not in name:
+            providers[name] = _build(name, raw, env, set())
     return Catalogue(providers)
 
 
@@ -157,7 +161,15 @@ def _collect(raw: dict[str, tuple[str, dict[str, Any]]], data: Any, source: str)
             raise ProviderConfigError(
                 f"{source}: provider {name!r}: unknown key {key!r}{_hint(key, _PROVIDER_KEYS)}"
             )
-        raw[str(name)] = (source, spec)
+        name = str(name)
+        if spec.get("extends") == name and name in raw:
+            # `mistral: {extends: mistral, base_url: ...}` in a user file: the earlier
+            # definition of the same name, changed in a few keys (a proxy, a gateway, a local
+            # simulator) under the name suites and cassettes already use
+            hidden = f"{name}{_SHADOWED}{len(raw)}"
+            raw[hidden] = raw[name]
+            spec = {**spec, "extends": hidden}
+        raw[name] = (source, spec)
 
 
 def _build(

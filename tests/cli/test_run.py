@@ -195,3 +195,17 @@ cases:
     assert row["turns"] == 3 and len(row["turn_latencies_ms"]) == 3
     assert row["failures"][0]["check"] == "tool_loop"
     assert row["failures"][0]["expected"] == "an answer without tool calls by turn 3"
+
+
+def test_run_id_names_the_folder_and_is_never_reused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["run", str(SUITES / "basic.yaml"), "--target", "mistral/mistral-medium-3.5",
+            "--simulate", "--sim-latency-ms", "0", "--out", str(tmp_path), "--run-id", "pr-42"]
+    assert main(argv) == 0
+    assert json.loads((tmp_path / "pr-42" / "run.json").read_text())["run_id"] == "pr-42"
+    capsys.readouterr()
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert f"run folder {tmp_path / 'pr-42'} already exists" in err
+    assert len(read_results(tmp_path / "pr-42")) == 5  # the first run's rows, untouched

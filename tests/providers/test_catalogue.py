@@ -108,3 +108,18 @@ def test_bad_providers_files(tmp_path: Path, text: str, message: str) -> None:
 def test_interpolate_default_and_value() -> None:
     assert interpolate("${A:-x}/${B}", "here", {"B": "b"}) == "x/b"
     assert interpolate("${A:-x}", "here", {"A": "a"}) == "a"
+
+
+def test_a_user_file_can_change_a_known_provider_under_its_own_name(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # `mistral: {extends: mistral, ...}` extends the earlier definition (not a cycle): the
+    # name suites, cassettes and history use stays, the base URL points somewhere else
+    path = tmp_path / "providers.yaml"
+    path.write_text("providers:\n  mistral:\n    extends: mistral\n"
+                    "    base_url: http://127.0.0.1:9/v1\n", encoding="utf-8")
+    catalogue = load_catalogue([path])
+    target = catalogue.resolve("mistral/mistral-medium-3.5")
+    packaged = load_catalogue([]).resolve("mistral/mistral-medium-3.5")
+    assert target.provider.base_url == "http://127.0.0.1:9/v1"
+    assert target.provider.api_key_env == packaged.provider.api_key_env == "MISTRAL_API_KEY"
+    assert target.model == packaged.model
+    assert sorted(catalogue.providers) == sorted(load_catalogue([]).providers)
