@@ -37,7 +37,7 @@ def harness_lines(workflow: dict[str, Any]) -> Iterator[tuple[str, str]]:
             values = dict(zip(keys, combo, strict=True))
             for step in job["steps"]:
                 for part in re.split(r"&&|\n", str(step.get("run") or "")):
-                    command = EXPR.sub(lambda m: str(values[m.group(1)]), part.strip())
+                    command = EXPR.sub(lambda m, v=values: str(v[m.group(1)]), part.strip())
                     if command.startswith("harness "):
                         yield job_name, command
 
