@@ -53,6 +53,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--sim-latency-ms", type=non_negative, default=20.0, metavar="MS",
                    help="simulator latency with --simulate (default 20)")
     p.add_argument("--seed", type=int, default=None, help="seed for retry jitter")
+    p.add_argument("--history", default=None, metavar="STORE",
+                   help="append the finished run to this run history: a SQLite file (e.g. "
+                   "reports/history.sqlite) or a postgresql:// URL (default: $HARNESS_HISTORY "
+                   "when set, else no history); see `harness history`")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -83,6 +87,7 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         retries=args.retries, shard=parse_shard(args.shard), simulate=args.simulate,
         sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
+        history=args.history,
     )
 
 
