@@ -49,8 +49,8 @@ def add_parser(sub: Any) -> None:
 
 
 def _store(args: argparse.Namespace, *, create: bool = False) -> Any:
+    from harness.history.connect import open_store
     from harness.history.spec import resolve_spec
-    from harness.history.store import open_store
 
     spec = resolve_spec(args.history, default_dir="reports")
     assert spec is not None

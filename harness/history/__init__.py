@@ -2,7 +2,8 @@
 
     spec.py         --history / $HARNESS_HISTORY -> StoreSpec (SQLite file or postgresql://)
     schema.py       the SQL schema (runs, results, schema_version) and rows <-> SQL values
-    store.py        Store: one interface and one set of SQL statements for both databases
+    store.py        Store: one interface and one set of SQL statements for both databases;
+                    connect.py: open_store(spec)
     sqlite.py       the embedded default (WAL, busy timeout, BEGIN IMMEDIATE per append)
     postgres.py     a team's store (psycopg 3, imported only when used)
     append.py       run folders and finished runs -> the store (idempotent)

@@ -16,9 +16,10 @@ from typing import Any
 
 from harness.core.errors import UsageError
 from harness.engine.results import META_FILE, RESULTS_FILE, read_meta, read_results
+from harness.history.connect import open_store
 from harness.history.schema import Encoder, run_record
 from harness.history.spec import HistoryError, StoreSpec, resolve_spec
-from harness.history.store import Store, open_store, store_error
+from harness.history.store import Store, store_error
 
 __all__ = ["AddResult", "add_rows", "add_run_dirs", "append_finished", "find_run_dirs"]
 

@@ -1,6 +1,6 @@
 """The history store: one interface, two databases (SQLite file, PostgreSQL), one schema.
 
-    with open_store(spec) as store:
+    with open_store(spec) as store:        # harness/history/connect.py
         store.add(record, rows)      # True: appended; False: the run was already there
         store.runs(target=...)       # runs rows, oldest first
         store.results([run_id], columns=[...], target=...)
@@ -16,7 +16,7 @@ appending a run twice, or from two CI jobs at once, stores it once.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from harness.engine.results import utc_now_iso
@@ -33,7 +33,7 @@ from harness.history.schema import (
 )
 from harness.history.spec import HistoryError, StoreSpec, mask_url
 
-__all__ = ["Store", "open_store", "opened", "store_error"]
+__all__ = ["Store", "store_error"]
 
 CHUNK = 500  # run ids per IN (...) list
 
@@ -164,36 +164,6 @@ class Store:
         self.close()
 
 
-def open_store(spec: StoreSpec) -> Store:
-    """Open (creating it on first use) the store a spec names; errors name it, password masked."""
-    if spec.kind == "postgres":
-        from harness.history.postgres import PostgresStore
-
-        store: Store = PostgresStore(spec)
-    else:
-        from harness.history.sqlite import SqliteStore
-
-        store = SqliteStore(spec)
-    try:
-        store.ensure_schema()
-    except HistoryError:
-        store.close()
-        raise
-    except store.errors as exc:
-        store.close()
-        raise store_error(store, exc) from None
-    return store
-
-
 def store_error(store: Store, exc: BaseException) -> HistoryError:
     """A driver error as a HistoryError naming the store (password masked)."""
     return HistoryError(f"history store {store.display}: {mask_url(str(exc)).strip()}")
-
-
-@contextlib.contextmanager
-def opened(spec: StoreSpec) -> Iterator[Store]:
-    store = open_store(spec)
-    try:
-        yield store
-    finally:
-        store.close()

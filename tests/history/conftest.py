@@ -51,7 +51,7 @@ def _as_postgres(cmd: list[str]) -> list[str]:
         return cmd
     if shutil.which("runuser") is None:
         pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
-    if subprocess.run(["id", "postgres"], capture_output=True).returncode != 0:
+    if subprocess.run(["id", "postgres"], capture_output=True, check=False).returncode != 0:
         subprocess.run(["useradd", "--system", "--no-create-home", "postgres"], check=True)
     return ["runuser", "-u", "postgres", "--", *cmd]
 
@@ -88,7 +88,7 @@ def postgres_server() -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(_as_postgres([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                                     "stop"]), capture_output=True)
+                                     "stop"]), capture_output=True, check=False)
         shutil.rmtree(base, ignore_errors=True)
 
 

@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness.history.sqlite import SqliteStore
+from harness.history.connect import open_store
 from harness.history.spec import StoreSpec
-from harness.history.store import open_store
+from harness.history.sqlite import SqliteStore
 from tests.history.support import night
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from harness.history.append import add_run_dirs
 from harness.history.spec import parse_spec
-from harness.history.store import open_store
+from harness.history.connect import open_store
 with open_store(parse_spec(sys.argv[1])) as store:
     for result in add_run_dirs(store, [Path(p) for p in sys.argv[2:]]):
         print(result.outcome)

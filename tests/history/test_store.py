@@ -11,10 +11,10 @@ from harness.core.columns import COLUMN_NAMES
 from harness.core.errors import UsageError
 from harness.engine.results import read_results
 from harness.history.append import add_run_dirs, find_run_dirs
+from harness.history.connect import open_store
 from harness.history.queries import last_good_run, rows_of
 from harness.history.schema import SCHEMA_VERSION
 from harness.history.spec import HistoryError, StoreSpec, mask_url, parse_spec
-from harness.history.store import open_store
 from tests.history.support import FPS, night
 
 
@@ -84,7 +84,7 @@ def test_reopening_keeps_the_schema_version_and_adds_new_columns(
     monkeypatch.setattr(schema, "COLUMN_TYPES", {**schema.COLUMN_TYPES, "new_col": "int"})
     run_dir = night(tmp_path, 2)
     with open_store(spec) as store:
-        names, found = store._query("SELECT version FROM schema_version")
+        _, found = store._query("SELECT version FROM schema_version")
         assert [v for (v,) in found] == [SCHEMA_VERSION]
         store.add({"run_id": "x", "status": "complete", "started_at": "z"},
                   [{"job_id": "j", "new_col": 7, "passed": True}])

@@ -10,10 +10,10 @@ import pytest
 
 from harness.cli.main import main
 from harness.history.append import add_run_dirs
+from harness.history.connect import open_store
 from harness.history.regressions import regressions
 from harness.history.shapes import top_keys
 from harness.history.spec import StoreSpec
-from harness.history.store import open_store
 from harness.history.views import list_view, regression_report, trend_points
 from tests.history.support import night
 from tests.report.support import row, write_run
@@ -31,12 +31,12 @@ def test_regressions_date_each_case_from_its_last_pass(spec: StoreSpec, tmp_path
         report = regression_report(store)
         window = regression_report(store, last=2)
     assert report.lines == [
-        "night 3 (run night-3): s::a on p/a started failing (passed in run night-2, night 2): "
-        "[contains] a broke; passes again since night 5 (run night-5)",
-        "night 4 (run night-4): s::b on p/a started failing (passed in run night-3, night 3): "
-        "[contains] b broke; passes again since night 6 (run night-6)",
-        "night 6 (run night-6): s::a on p/a started failing (passed in run night-5, night 5): "
-        "[contains] a broke twice; still failing",
+        ("night 3 (run night-3): s::a on p/a started failing (passed in run night-2, night 2): "
+         "[contains] a broke; passes again since night 5 (run night-5)"),
+        ("night 4 (run night-4): s::b on p/a started failing (passed in run night-3, night 3): "
+         "[contains] b broke; passes again since night 6 (run night-6)"),
+        ("night 6 (run night-6): s::a on p/a started failing (passed in run night-5, night 5): "
+         "[contains] a broke twice; still failing"),
         "never passed in these runs (not regressions): p/a: s::c",
     ]
     assert [r.case for r in report.open] == ["s::a"]
