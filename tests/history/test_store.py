@@ -148,3 +148,18 @@ def test_an_unreachable_postgres_error_never_shows_the_password() -> None:
     with pytest.raises(HistoryError) as info:
         open_store(spec)
     assert "hunter2pass" not in str(info.value) and "ci:***@127.0.0.1" in str(info.value)
+
+
+def test_last_good_baselines_of_a_candidate_run_json(spec: StoreSpec, tmp_path: Path) -> None:
+    from harness.engine.results import read_meta
+    from harness.history.queries import last_good_baselines
+
+    dirs = [night(tmp_path, 1), night(tmp_path, 2, {"a": "broke"}), night(tmp_path, 3)]
+    with open_store(spec) as store:
+        add_run_dirs(store, dirs[:2])  # the candidate (night 3) is not in the history
+        found = last_good_baselines(store, read_meta(dirs[2]))
+        assert list(found) == ["p/a"] and found["p/a"] is not None
+        assert found["p/a"][0] == "night-1" and len(found["p/a"][1]) == 3
+        add_run_dirs(store, dirs[2:])  # now it is: still only older runs, never itself
+        assert last_good_baselines(store, read_meta(dirs[2]))["p/a"][0] == "night-1"  # type: ignore[index]
+        assert last_good_baselines(store, read_meta(dirs[0])) == {"p/a": None}

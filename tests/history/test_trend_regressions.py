@@ -127,3 +127,34 @@ def test_history_cli_errors_and_default_store(tmp_path: Path, monkeypatch: pytes
     assert "unknown store" in err and "pw12345678" not in err
     assert main(["run", "x.yaml", "--target", "p/a", "--history", "ftp://h/x"]) == 2
     assert "--history: unknown store" in capsys.readouterr().err
+
+
+def test_history_help_imports_no_database_driver() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys, contextlib, io\nfrom harness.cli.main import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    for argv in (['--help'], ['history', '--help'], ['history', 'trend', '--help']):\n"
+            "        try: main(argv)\n        except SystemExit: pass\n"
+            "print(','.join(m for m in ('psycopg', 'pandas', 'httpx') if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_harness_history_env_is_the_store_of_a_run(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import harness
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text("suite: s\ncases:\n  - id: a\n    request: {messages: [{role: user, "
+                     "content: hi}]}\n    expect: [{status: 200}]\n", encoding="utf-8")
+    monkeypatch.setenv("HARNESS_HISTORY", str(tmp_path / "env.sqlite"))
+    result = harness.run(suite, targets="mistral/mistral-medium-3.5", simulate=True,
+                         sim_latency_ms=0, out=tmp_path / "out", run_id="r-env")
+    assert f"added run r-env to the history {tmp_path / 'env.sqlite'}" in result.lines
+    from harness.history.spec import parse_spec
+
+    with open_store(parse_spec(str(tmp_path / "env.sqlite"))) as store:
+        [run] = store.runs()
+    assert run["run_id"] == "r-env" and run["runner"] == "api" and run["suites_fp"]
