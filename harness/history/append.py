@@ -24,6 +24,7 @@ from harness.history.store import Store, store_error
 __all__ = ["AddResult", "add_rows", "add_run_dirs", "append_finished", "find_run_dirs"]
 
 PARTIAL = ("interrupted", "failed")
+NOT_HISTORY = ("bench", "audit")  # runners whose runs are never appended
 
 
 @dataclass(frozen=True)
@@ -96,10 +97,11 @@ def add_run_dirs(store: Store, run_dirs: Sequence[Path]) -> list[AddResult]:
 def append_finished(history: str | None, runner: str, run_dir: Path, meta: Mapping[str, Any],
                     rows: Sequence[Mapping[str, Any]], flag: str = "--history") -> str | None:
     """Run.finish's one call: append the run just finished to the history asked for
-    (`history`, else $HARNESS_HISTORY; benches never), and say so in one line. A store that
+    (`history`, else $HARNESS_HISTORY; never for benches and audits, whose rows are not
+    nightly runs of a suite), and say so in one line. A store that
     cannot be written is a HistoryError saying the run folder is complete and how to add it
     later."""
-    spec: StoreSpec | None = resolve_spec(history, flag=flag) if runner != "bench" else None
+    spec: StoreSpec | None = resolve_spec(history, flag=flag) if runner not in NOT_HISTORY else None
     if spec is None:
         return None
     try:
