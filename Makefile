@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 TARGETS := --target mistral/mistral-medium-3.5 --target empiriolabs/mistral-medium-3-1
 
-.PHONY: install browser run test bench lint clean
+.PHONY: install browser postgres run test bench lint clean
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,22 @@ browser:
 	  echo "note: chromium is missing and apt-get (as root) is not available: the browser test will be skipped"; \
 	fi
 
-test: install browser
+# The history's PostgreSQL tests (tests/history/conftest.py) start a throwaway server from
+# Debian's postgresql binaries (initdb, pg_ctl, postgres); installed once, when missing, like
+# chromium. Without them the PostgreSQL tests are skipped and say why.
+postgres:
+	@if command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  :; \
+	elif command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  echo "installing postgresql (Debian package) for the history tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    postgresql >/dev/null) \
+	  || echo "note: could not install postgresql: the PostgreSQL history tests will be skipped"; \
+	else \
+	  echo "note: postgresql is missing and apt-get (as root) is not available: the PostgreSQL history tests will be skipped"; \
+	fi
+
+test: install browser postgres
 	$(PY) -m pytest -n 2
 
 bench: install

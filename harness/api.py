@@ -78,6 +78,7 @@ def run(
     pace: bool = False,
     sim_latency_ms: float = 20.0,
     run_id: str | None = None,
+    history: str | Path | None = None,
 ) -> RunResult:
     """Run suites (files or folders) against targets (`provider/model`) and write the run
     folder with every report; the arguments mean what `harness run`'s flags mean."""
@@ -89,6 +90,7 @@ def run(
         mode=mode, simulate=simulate, concurrency=concurrency, out=str(out),
         cassettes=str(cassettes), timeout_s=timeout_s, retries=retries, seed=seed,
         shard=shard, pace=pace, sim_latency_ms=sim_latency_ms, run_id=run_id, runner="api",
+        history=None if history is None else str(history),
     )
     plan = plan_run(settings)
     with Run(plan) as session:

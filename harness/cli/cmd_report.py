@@ -15,8 +15,10 @@ def add_parser(sub: Any) -> None:
         help="regenerate a run's reports (summary.md, report.html, junit.xml, parquet, csv)",
         description="Read a run folder's results (results.parquet, else results.jsonl) and "
         "write results.parquet, results.csv, summary.md, summary.json, report.html and "
-        "junit.xml into it, then print the summary. Several folders (the shards of a run) are "
-        "merged into one report, written to --out.",
+        "junit.xml into it, then print the summary. Several folders are merged into one report, "
+        "written to --out, only when they are the shards of one run (same plan fingerprint, "
+        "different --shard, no job in two); distinct runs are refused: compare them with "
+        "`harness compare` or `harness history`.",
     )
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s) or results files")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -38,6 +40,16 @@ def merged_meta(metas: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def _check_shards(paths: list[str], df: Any) -> None:
+    """Several folders: only the shards of one planned run (report/shards.py)."""
+    from harness.engine.results import read_meta
+    from harness.report.shards import check_shards
+
+    runs = [(p, read_meta(Path(p) if Path(p).is_dir() else Path(p).parent)) for p in paths]
+    jobs = list(zip(df["run_id"].astype(str), df["job_id"].astype(str), strict=True))
+    check_shards(runs, jobs)
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.report.frame import load_run
     from harness.report.outputs import write_reports
@@ -53,6 +65,8 @@ def run(args: argparse.Namespace) -> int:
     first = Path(args.runs[0])
     out = Path(args.out) if args.out else (first if first.is_dir() else first.parent)
     df = load_run(args.runs if len(args.runs) > 1 else args.runs[0])
+    if len(args.runs) > 1:
+        _check_shards(args.runs, df)
     written = write_reports(out, frame=df, meta=merged_meta(df.attrs.get("runs", [])))
     report = written.report
     for line in failure_lines(failed_records(written.frame)):

@@ -56,6 +56,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--run-id", default=None, metavar="ID",
                    help="name the run folder OUT/ID (default: a fresh YYYYMMDD-HHMMSS-xxxx); "
                    "an existing folder is a usage error, so rows of two runs never mix")
+    p.add_argument("--history", default=None, metavar="STORE",
+                   help="append the finished run to this run history: a SQLite file (e.g. "
+                   "reports/history.sqlite) or a postgresql:// URL (default: $HARNESS_HISTORY "
+                   "when set, else no history); see `harness history`")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -87,6 +91,7 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
         run_id=args.run_id,
+        history=args.history,
     )
 
 

@@ -10,6 +10,7 @@ names and its masking from here, so the lists can never disagree again.
     mask_headers      a copy with secret values replaced ("Bearer ***" keeps the scheme)
     secret_values     the literal secrets of a prepared request (header values, bare keys)
     scrub_key_echoes  a body with the key and the masked echo providers print removed
+    env_secrets       the values of secret-named environment variables (for scrub_text)
     mask_argv         argv with key-like flags, assignments and environment secrets masked
 """
 
@@ -23,6 +24,7 @@ __all__ = [
     "DROPPED_HEADERS",
     "SECRET_HEADERS",
     "SECRET_QUERY",
+    "env_secrets",
     "is_secret_header",
     "mask_argv",
     "mask_headers",
@@ -127,6 +129,13 @@ def _is_secret_name(name: str) -> bool:
 def _secret_env_values(env: Mapping[str, str]) -> list[str]:
     vals = {v for k, v in env.items() if _ENV_SECRET_NAME_RE.search(k) and len(v) >= 8}
     return sorted(vals, key=len, reverse=True)
+
+
+def env_secrets(env: Mapping[str, str] | None = None) -> list[str]:
+    """The values of the environment variables named like a secret (KEY, TOKEN, SECRET,
+    PASSWORD), longest first: what `scrub_text` removes from text kept long after the run
+    (the run history), where a key a provider echoed must not survive."""
+    return _secret_env_values(os.environ if env is None else env)
 
 
 def _mask_keylike(match: re.Match[str]) -> str:

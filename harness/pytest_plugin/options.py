@@ -76,6 +76,11 @@ def add_options(parser: Any) -> None:
         "--harness-seed", type=int, default=None, dest="harness_seed",
         help="seed for retry jitter",
     )
+    group.addoption(
+        "--harness-history", default=None, dest="harness_history", metavar="STORE",
+        help="append the finished run to this run history: a SQLite file or a postgresql:// "
+        "URL (default: $HARNESS_HISTORY when set, else none)",
+    )
     parser.addini(
         TARGETS_INI, type="args", default=[],
         help="targets (provider/model) that activate the harness plugin",
@@ -116,6 +121,7 @@ def read_settings(config: Any) -> RunSettings | None:
             timeout_s=config.getoption("harness_timeout"),
             retries=config.getoption("harness_retries"),
             seed=config.getoption("harness_seed"),
+            history=config.getoption("harness_history"),
             concurrency=1,
             argv=("pytest", *config.invocation_params.args),
             runner="pytest",

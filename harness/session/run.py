@@ -43,6 +43,7 @@ class Outcome:
     rows: list[dict[str, Any]]
     meta: dict[str, Any]
     written: Any  # harness.report.outputs.Written (report + paths)
+    history: str | None = None  # the line saying the run was appended to the history
 
     @property
     def failed(self) -> int:
@@ -285,7 +286,16 @@ class Run:
         self.meta = save_meta(self.run_dir, self._meta(self.status, rows, **extra))
         written = write_reports(self.run_dir, rows=rows, meta=self.meta)
         self._finished = True
-        return Outcome(self.run_dir, rows, self.meta, written)
+        return Outcome(self.run_dir, rows, self.meta, written, self._append_history(rows))
+
+    def _append_history(self, rows: list[dict[str, Any]]) -> str | None:
+        """Append the finished run to the history store asked for (harness/history)."""
+        from harness.history.append import append_finished
+
+        s = self.settings
+        assert self.run_dir is not None
+        return append_finished(s.history, s.runner, self.run_dir, self.meta, rows,
+                               s.flag("history"))
 
     def discard(self, remove: bool = False) -> None:
         """Leave no run.json update at exit; `remove`: delete the (empty) run folder too."""

@@ -37,6 +37,7 @@ class RunSettings:
     out: str = "reports"
     shard: tuple[int, int] | None = None
     run_id: str | None = None  # a fresh generated id unless given
+    history: str | None = None  # history store to append to (else $HARNESS_HISTORY; else none)
     argv: tuple[str, ...] = ()
     runner: str = "cli"  # who runs it: cli | pytest | api | audit | bench (run.json `runner`)
     flag_prefix: str = "--"  # how messages name flags: "--" (CLI) or "--harness-" (pytest)
@@ -64,6 +65,10 @@ class RunSettings:
             raise UsageError(f"{flag('timeout')} must be > 0, got {self.timeout_s}")
         if self.sim_latency_ms < 0:
             raise UsageError(f"{flag('sim-latency-ms')} must be >= 0, got {self.sim_latency_ms}")
+        if self.history is not None:
+            from harness.history.spec import parse_spec
+
+            parse_spec(self.history, flag("history"))  # a bad store fails before the run
         if self.runner not in RUNNERS:
             raise ValueError(f"runner must be one of {', '.join(RUNNERS)}, got {self.runner!r}")
 

@@ -74,5 +74,7 @@ def summary_lines(outcome: Outcome, *, failures: bool = True) -> list[str]:
     lines += render_text(report.targets).splitlines()
     if report.pairs:
         lines += ["", *render_pairs_text(report.pairs).splitlines()]
+    if outcome.history:
+        lines.append(outcome.history)
     lines.append("reports: " + ", ".join(p.name for p in outcome.written.paths))
     return lines

@@ -55,7 +55,7 @@ def row(
 
 
 def write_run(out: Path, run_id: str, rows: list[dict[str, Any]],
-              targets: list[str] | None = None) -> Path:
+              targets: list[str] | None = None, **meta: Any) -> Path:
     run_dir = out / run_id
     run_dir.mkdir(parents=True)
     with ResultWriter(run_dir) as w:
@@ -64,7 +64,7 @@ def write_run(out: Path, run_id: str, rows: list[dict[str, Any]],
     write_meta(run_dir, {
         "run_id": run_id, "status": "complete",
         "targets": targets or list(dict.fromkeys(r["target"] for r in rows)),
-        "suites": ["suites/s.yaml"],
+        "suites": ["suites/s.yaml"], **meta,
     })
     return run_dir
 
