@@ -150,6 +150,10 @@ class RunReport:
     pairs: list[PairStats]
     variants: list[PairStats]
     flaky: list[FlakyUnit]
+    # each target over the cases every target ran (empty when they all ran the same cases):
+    # per-target ratios of latency or cost compare like with like only there
+    common: list[TargetStats] = field(default_factory=list)
+    common_cases: int = 0
 
     @property
     def failed(self) -> int:
@@ -167,6 +171,8 @@ class RunReport:
             "pairs": [asdict(p) for p in self.pairs],
             "variants": [asdict(p) for p in self.variants],
             "flaky": [asdict(f) for f in self.flaky],
+            "common": [asdict(t) for t in self.common],
+            "common_cases": self.common_cases,
         }
 
 
@@ -536,6 +542,34 @@ def variant_pairs(df: pd.DataFrame, targets: Sequence[str]) -> list[PairStats]:
     return out
 
 
+UNIT_KEYS = ("suite", "case", "variant")
+
+
+def common_units(frames: Sequence[pd.DataFrame]) -> set[tuple[str, ...]]:
+    """(suite, case, variant) that every frame ran."""
+    sets = [set(zip(*(f[k].astype(str) for k in UNIT_KEYS), strict=True)) for f in frames]
+    return set.intersection(*sets) if sets else set()
+
+
+def on_units(d: pd.DataFrame, units: set[tuple[str, ...]]) -> pd.DataFrame:
+    """The rows of `d` whose (suite, case, variant) is in `units`."""
+    keys = list(zip(*(d[k].astype(str) for k in UNIT_KEYS), strict=True))
+    return d[[k in units for k in keys]]
+
+
+def common_stats(d: pd.DataFrame, targets: Sequence[str]) -> tuple[list[TargetStats], int]:
+    """Each target's figures over the cases every target ran; ([], n) when no target ran a
+    case the others did not (the head-to-head is like with like already)."""
+    frames = [d[d["target"] == t] for t in targets]
+    if len(frames) < 2:
+        return [], 0
+    common = common_units(frames)
+    if all(len(common_units([f])) == len(common) for f in frames):
+        return [], len(common)
+    shared = on_units(d, common)
+    return [target_stats(t, shared[shared["target"] == t]) for t in targets], len(common)
+
+
 def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunReport:
     """Every figure of the reports, from a results DataFrame (see `frame.to_frame`)."""
     meta = dict(meta or {})
@@ -544,6 +578,7 @@ def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunRepor
     per_target = [target_stats(t, d[d["target"] == t]) for t in targets]
     run_ids = list(dict.fromkeys(str(r) for r in _col(d, "run_id").dropna().tolist()))
     run_id = str(meta.get("run_id") or (run_ids[0] if len(run_ids) == 1 else "+".join(run_ids)))
+    common, common_cases = common_stats(d, targets)
     return RunReport(
         run_id=run_id,
         meta=meta,
@@ -553,4 +588,6 @@ def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunRepor
         pairs=target_pairs(d, targets),
         variants=variant_pairs(d, targets),
         flaky=flaky_units(d, targets),
+        common=common,
+        common_cases=common_cases,
     )

@@ -140,3 +140,16 @@ def test_empty_and_old_rows_do_not_crash() -> None:
     old = analyze(to_frame([{"suite": "s", "case": "c", "target": "p/m", "passed": True}]))
     (t,) = old.targets
     assert t.jobs == 1 and t.p50_ms is None and t.cost_per_job is None
+
+
+def test_head_to_head_also_over_the_cases_every_target_ran() -> None:
+    # p/b also ran a slow case p/a did not: its p50 over all its jobs is not like with like
+    rows = [row(f"c{i}", t, latency_ms=100.0) for i in range(3) for t in ("p/a", "p/b")]
+    rows += [row(f"slow{i}", "p/b", latency_ms=5000.0) for i in range(4)]
+    report = analyze(to_frame(rows), {"targets": ["p/a", "p/b"]})
+    assert report.target("p/b").p50_ms == 5000.0
+    assert report.common_cases == 3
+    assert [(t.target, t.jobs, t.p50_ms) for t in report.common] == [
+        ("p/a", 3, 100.0), ("p/b", 3, 100.0)]
+    same = analyze(to_frame(rows[:6]))
+    assert same.common == [] and same.common_cases == 3
