@@ -23,8 +23,8 @@ from typing import Any
 from harness.core.errors import UsageError
 from harness.report import stats
 
-__all__ = ["CaseRuns", "Flip", "case_label", "classify", "group_cases", "select_target",
-           "targets_of"]
+__all__ = ["CaseRuns", "Flip", "case_label", "classify", "group_cases", "pair_targets",
+           "select_target", "targets_of"]
 
 CaseKey = tuple[str, str, str]
 
@@ -83,6 +83,21 @@ def select_target(rows: Sequence[Mapping[str, Any]], wanted: str | None, role: s
     elif wanted not in names:
         raise UsageError(f"the {role} run has no target {wanted!r}; it has {', '.join(names)}")
     return wanted, [r for r in rows if _text(r.get("target")) == wanted]
+
+
+def pair_targets(candidate: Sequence[Mapping[str, Any]], baseline: Sequence[Mapping[str, Any]]
+                 ) -> list[tuple[str, str]]:
+    """(candidate target, baseline target) for each candidate target: the baseline target of
+    the same name, else the baseline's only target; UsageError when neither exists."""
+    base = targets_of(baseline)
+    out = []
+    for t in targets_of(candidate):
+        if t in base or len(base) == 1:
+            out.append((t, t if t in base else base[0]))
+        else:
+            raise UsageError(f"the baseline run has no target {t!r} and holds several "
+                             f"({', '.join(base)}): gate with --target and --baseline-target")
+    return out
 
 
 def _is_2xx(row: Mapping[str, Any]) -> bool:

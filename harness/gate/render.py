@@ -88,10 +88,10 @@ def render_junit(v: GateVerdict) -> str:
     """One testsuite "harness gate", one testcase per threshold."""
     failures = len(v.failed)
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             f'<testsuites name="harness gate" tests="{len(v.results)}" failures="{failures}" '
-             f'errors="0">',
-             f' <testsuite name="harness gate" tests="{len(v.results)}" failures="{failures}" '
-             f'errors="0" skipped="{_skipped(v)}">']
+             (f'<testsuites name="harness gate" tests="{len(v.results)}" failures="{failures}" '
+             f'errors="0">'),
+             (f' <testsuite name="harness gate" tests="{len(v.results)}" failures="{failures}" '
+             f'errors="0" skipped="{_skipped(v)}">')]
     for r in v.results:
         lines.append(f"  <testcase classname=\"harness.gate\" name={_a(r.name)} time=\"0\">")
         message = f"{r.shown_value} vs limit {r.shown_limit}"

@@ -242,7 +242,7 @@ def explain() -> str:
         default = default.removesuffix("\n...").removesuffix("...").strip()
         out.append(f"{key.name}: {default}")
         out += textwrap.wrap(key.meaning, 92, initial_indent="    ", subsequent_indent="    ")
-    out += ["", "Cases are paired on (suite, case, variant) between ONE candidate target and ONE "
-            "baseline target;", "a case's repeats are grouped, never treated as independent "
-            "jobs. Exit 0 pass, 1 fail, 2 usage error."]
+    out += ["", ("Cases are paired on (suite, case, variant) between ONE candidate target and ONE "
+            "baseline target;"), ("a case's repeats are grouped, never treated as independent "
+            "jobs. Exit 0 pass, 1 fail, 2 usage error.")]
     return "\n".join(out)

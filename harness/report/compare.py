@@ -61,6 +61,7 @@ class Comparison:
     common_a: list[TargetStats] = field(default_factory=list)
     common_b: list[TargetStats] = field(default_factory=list)
     common_cases: int = 0
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (A target, B target) paired
 
     @property
     def regressions(self) -> list[PairStats]:
@@ -101,16 +102,19 @@ def compare_runs(
 
     if set(ta) == set(tb):
         pairing = SAME_TARGETS
+        targets = [(t, t) for t in ta]
         pairs = [one(t, t) for t in ta]
         if len(ta) > 1:
             pairs.append(compare_pair(da, db, kind="runs", a="A all targets",
                                       b="B all targets", keys=("target", *PAIR_KEYS)))
     elif len(ta) == len(tb):
         pairing = IN_ORDER
-        pairs = [one(a, b) for a, b in zip(ta, tb)]
+        targets = list(zip(ta, tb))
+        pairs = [one(a, b) for a, b in targets]
     else:
         pairing = ALL_VS_ALL
-        pairs = [one(a, b) for a in ta for b in tb]
+        targets = [(a, b) for a in ta for b in tb]
+        pairs = [one(a, b) for a, b in targets]
     keys_a, keys_b = _job_keys(da), _job_keys(db)
     common = common_units([da, db])
     sa, sb = on_units(da, common), on_units(db, common)
@@ -118,7 +122,7 @@ def compare_runs(
                       only_a=sorted(keys_a - keys_b), only_b=sorted(keys_b - keys_a),
                       common_a=[target_stats(t, sa[sa["target"] == t]) for t in ta],
                       common_b=[target_stats(t, sb[sb["target"] == t]) for t in tb],
-                      common_cases=len(common))
+                      common_cases=len(common), targets=targets)
 
 
 def _job_keys(d: pd.DataFrame) -> set[str]:

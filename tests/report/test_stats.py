@@ -96,8 +96,8 @@ def test_the_interval_excludes_zero_exactly_when_mcnemar_is_significant(alpha: f
     # "interval excludes 0" <=> "p < alpha"
     checked = 0
     for n in (*range(1, 31, 3), 30, 89):
-        for b in range(0, min(n, 30) + 1):
-            for c in range(0, min(n - b, 30) + 1):
+        for b in range(min(n, 30) + 1):
+            for c in range(min(n - b, 30) + 1):
                 d, low, high = stats.mcnemar_interval(b, c, n, alpha)  # type: ignore[misc]
                 assert low <= d <= high
                 assert (low > 0 or high < 0) == (stats.mcnemar_exact(b, c) < alpha), (b, c, n)
