@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _gate(args: argparse.Namespace, targets: list[tuple[str, str]], out: Path) -> int:
     """--fail-on-regression: the default gate for each paired target; the exit code is its."""
-    from harness.gate import judge_rows
-    from harness.gate.render import render_text
-    from harness.gate.run import read_run, write_gate_files
+    from harness.gating import judge_rows
+    from harness.gating.render import render_text
+    from harness.gating.run import read_run, write_gate_files
 
     _, rows_a, _ = read_run(args.run_a, "baseline")
     _, rows_b, _ = read_run(args.run_b, "candidate")

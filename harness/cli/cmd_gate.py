@@ -40,8 +40,8 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.core.errors import UsageError
-    from harness.gate import explain, gate
-    from harness.gate.render import render_text
+    from harness.gating import explain, gate
+    from harness.gating.render import render_text
 
     if args.explain:
         print(explain())

@@ -148,8 +148,8 @@ def read_gate(config: Any) -> tuple[str | None, Any]:
         raise _pytest_usage(UsageError("--harness-gate needs --harness-baseline RUN"))
     if not baseline:
         return None, None
-    from harness.gate import load_spec
-    from harness.gate.run import read_run
+    from harness.gating import load_spec
+    from harness.gating.run import read_run
 
     try:
         read_run(baseline, "baseline")  # a missing baseline is a usage error now, not at the end

@@ -236,10 +236,10 @@ class HarnessRun:
 
     def _gate(self, run_dir: Path, rows: list[dict[str, Any]]) -> None:
         """--harness-baseline: the gate's verdict per target, into the summary and run folder."""
-        from harness.gate import judge_rows
-        from harness.gate.cases import pair_targets
-        from harness.gate.render import render_text
-        from harness.gate.run import read_run, write_gate_files
+        from harness.gating import judge_rows
+        from harness.gating.cases import pair_targets
+        from harness.gating.render import render_text
+        from harness.gating.run import read_run, write_gate_files
 
         _, base_rows, _ = read_run(self.baseline or "", "baseline")
         pairs = pair_targets(rows, base_rows)

@@ -11,9 +11,9 @@ Layer: like `report/` (may import report, engine.results, core; never cli).
 
 from __future__ import annotations
 
-from harness.gate.judge import GateVerdict, ThresholdResult, judge_rows
-from harness.gate.run import GATE_FILES, gate
-from harness.gate.spec import GateSpec, explain, load_spec
+from harness.gating.judge import GateVerdict, ThresholdResult, judge_rows
+from harness.gating.run import GATE_FILES, gate
+from harness.gating.spec import GateSpec, explain, load_spec
 
 __all__ = ["GATE_FILES", "GateSpec", "GateVerdict", "ThresholdResult", "explain", "gate",
            "judge_rows", "load_spec"]

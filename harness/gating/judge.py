@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from harness.gate.cases import (
+from harness.gating.cases import (
     CaseKey,
     CaseRuns,
     Flip,
@@ -22,7 +22,7 @@ from harness.gate.cases import (
     group_cases,
     select_target,
 )
-from harness.gate.spec import GateSpec, Match
+from harness.gating.spec import GateSpec, Match
 from harness.report import fmt, stats
 
 __all__ = ["THRESHOLDS", "GateVerdict", "Side", "ThresholdResult", "judge_rows"]

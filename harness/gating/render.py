@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from xml.sax.saxutils import escape, quoteattr
 
-from harness.gate.judge import FAIL, SKIP, GateVerdict, ThresholdResult
+from harness.gating.judge import FAIL, SKIP, GateVerdict, ThresholdResult
 from harness.report import fmt
 
 __all__ = ["render_json", "render_junit", "render_markdown", "render_text", "verdict_line"]

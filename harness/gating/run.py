@@ -10,9 +10,9 @@ from pathlib import Path
 
 from harness.core.errors import UsageError
 from harness.engine.results import RESULTS_FILE, read_meta, read_results
-from harness.gate.judge import GateVerdict, judge_rows
-from harness.gate.render import render_json, render_junit, render_markdown
-from harness.gate.spec import GateSpec, load_spec
+from harness.gating.judge import GateVerdict, judge_rows
+from harness.gating.render import render_json, render_junit, render_markdown
+from harness.gating.spec import GateSpec, load_spec
 
 __all__ = ["GATE_FILES", "gate", "read_run", "write_gate_files"]
 
