@@ -45,6 +45,7 @@ class CaseRuns:
     latencies: list[float] = field(default_factory=list)  # jobs with a response
     ttfts: list[float] = field(default_factory=list)  # streamed jobs with a response
     cost: float = 0.0  # known costs summed
+    cost_jobs: int = 0  # jobs with a known cost
     cost_unknown: int = 0  # 2xx jobs with no cost (price or usage missing)
     tags: set[str] = field(default_factory=set)
 
@@ -55,6 +56,11 @@ class CaseRuns:
     @property
     def rate(self) -> float:
         return self.passed / self.jobs if self.jobs else 0.0
+
+    @property
+    def cost_per_job(self) -> float | None:
+        """Mean known cost of the case's jobs (errors are not billed: not counted as 0)."""
+        return self.cost / self.cost_jobs if self.cost_jobs else None
 
     @property
     def counts(self) -> str:
@@ -120,6 +126,7 @@ def group_cases(rows: Iterable[Mapping[str, Any]]) -> dict[CaseKey, CaseRuns]:
             c.ttfts.append(float(r["ttft_ms"]))
         if isinstance(r.get("cost_usd"), (int, float)):
             c.cost += float(r["cost_usd"])
+            c.cost_jobs += 1
         elif _is_2xx(r):
             c.cost_unknown += 1
         c.tags.update(str(t) for t in r.get("tags") or [])

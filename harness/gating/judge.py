@@ -187,17 +187,20 @@ def _ratio_threshold(name: str, attr: str, limit: float | None, q: float,
 
 def _cost_ratio(ev: Evidence) -> ThresholdResult:
     limit = ev.spec.max_cost_ratio
-    priced = [k for k in ev.common if not ev.base[k].cost_unknown and not ev.cand[k].cost_unknown]
-    base = sum(ev.base[k].cost for k in priced)
-    cand = sum(ev.cand[k].cost for k in priced)
+    priced = [k for k in ev.common if not ev.base[k].cost_unknown and not ev.cand[k].cost_unknown
+              and ev.base[k].cost_jobs and ev.cand[k].cost_jobs]
+    # each case's mean cost per priced job, so repeats or unbilled errors do not tilt it
+    base = sum(ev.base[k].cost_per_job or 0.0 for k in priced)
+    cand = sum(ev.cand[k].cost_per_job or 0.0 for k in priced)
     excluded = len(ev.common) - len(priced)
     shown_limit = f"<= {limit:.2f}x" if limit is not None else "not set"
     if not priced or base <= 0:
         return _result("cost_ratio", None, limit, False, "no common case priced on both sides",
                        fmt.DASH, shown_limit, skip=True)
     ratio = cand / base
-    detail = (f"candidate {fmt.usd(cand)} / baseline {fmt.usd(base)} USD over {len(priced)} "
-              f"common cases priced on both sides ({excluded} with an unknown cost excluded)")
+    detail = (f"candidate {fmt.usd(cand)} / baseline {fmt.usd(base)} USD, the sum over "
+              f"{len(priced)} common cases priced on both sides of each case's mean cost per "
+              f"priced job ({excluded} with an unknown cost excluded)")
     return _result("cost_ratio", ratio, limit, limit is not None and ratio > limit, detail,
                    fmt.ratio(ratio), shown_limit, skip=limit is None)
 

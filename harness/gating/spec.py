@@ -69,8 +69,9 @@ KEYS: tuple[SpecKey, ...] = (
     SpecKey("max_ttft_ratio", 1.5, "the same rule for time to first token (p50 and p95, "
             "streamed common cases)", "ratio"),
     SpecKey("max_cost_ratio", 1.25, "candidate / baseline cost over the common cases priced on "
-            "both sides (not totals over different case sets); unknown costs excluded and "
-            "counted; judged on the point estimate (cost is not sampled noise)", "ratio"),
+            "both sides (each case's mean cost per priced job, summed: not totals over "
+            "different case sets); unknown costs excluded and counted; judged on the point "
+            "estimate (cost is not sampled noise)", "ratio"),
     SpecKey("must_pass", [], "checks, tags or cases that may never fail on the candidate: "
             "entries {check: NAME}, {tag: GLOB} or {case: SUITE::CASE glob}; any failing "
             "candidate job matching one fails the gate", "matches"),

@@ -207,3 +207,11 @@ def test_the_verdict_does_not_depend_on_row_order() -> None:
     shuffled = cand[:]
     random.Random(3).shuffle(shuffled)
     assert judge_rows(shuffled, base[::-1]).to_dict() == judge_rows(cand, base).to_dict()
+
+
+def test_unbilled_errors_do_not_tilt_the_cost_ratio() -> None:
+    base = [row("c", BASE, repeat=r, repeats=3) for r in range(3)]
+    cand = [row("c", CAND, repeat=r, repeats=3, **({"status_code": None, "cost_usd": None,
+                                                    "passed": False} if r == 0 else {}))
+            for r in range(3)]
+    assert judge_rows(cand, base).result("cost_ratio").value == pytest.approx(1.0)
