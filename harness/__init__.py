@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the real types for type checkers and IDEs; at run time name
     from harness.core.row import ResultRow
     from harness.engine.results import read_results
     from harness.engine.runner import run_jobs
+    from harness.gating import GateSpec, GateVerdict, gate
     from harness.providers.catalogue import load_catalogue
     from harness.report.frame import load_run
     from harness.session import Outcome, Run, RunPlan, RunSettings, plan_run
@@ -34,6 +35,8 @@ _EXPORTS: dict[str, str] = {
     "CheckFailure": "harness.core.errors",
     "CheckSpec": "harness.core.models",
     "Exchange": "harness.core.models",
+    "GateSpec": "harness.gating",
+    "GateVerdict": "harness.gating",
     "HarnessError": "harness.core.errors",
     "Job": "harness.core.models",
     "RESULT_COLUMNS": "harness.core.columns",
@@ -44,6 +47,7 @@ _EXPORTS: dict[str, str] = {
     "UsageError": "harness.core.errors",
     "evaluate": "harness.checks.evaluate",
     "expand": "harness.suite",
+    "gate": "harness.gating",
     "load_catalogue": "harness.providers.catalogue",
     "load_run": "harness.report.frame",
     "load_suite": "harness.suite",
@@ -70,6 +74,8 @@ __all__ = [
     "CheckFailure",
     "CheckSpec",
     "Exchange",
+    "GateSpec",
+    "GateVerdict",
     "HarnessError",
     "Job",
     "Outcome",
@@ -86,6 +92,7 @@ __all__ = [
     "WireProtocol",
     "evaluate",
     "expand",
+    "gate",
     "load_catalogue",
     "load_run",
     "load_suite",

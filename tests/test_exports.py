@@ -62,9 +62,9 @@ def test_type_checkers_see_the_real_type_of_every_export() -> None:
 def test_public_api_is_exactly_this() -> None:
     assert set(harness.__all__) == {
         "RESULT_COLUMNS", "Case", "CheckContext", "CheckFailure", "CheckSpec", "Exchange",
-        "HarnessError", "Job", "Outcome", "ResultRow", "Run", "RunPlan", "RunResult",
+        "GateSpec", "GateVerdict", "HarnessError", "Job", "Outcome", "ResultRow", "Run", "RunPlan", "RunResult",
         "RunSettings", "SimConfig", "SimServer", "SuiteError", "Target", "UsageError",
-        "WireProtocol", "evaluate", "expand", "load_catalogue", "load_run", "load_suite",
+        "WireProtocol", "evaluate", "expand", "gate", "load_catalogue", "load_run", "load_suite",
         "load_suites", "plan_run", "read_results", "register_check", "register_protocol",
         "run", "run_jobs",
     }

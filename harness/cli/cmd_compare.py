@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +17,18 @@ def add_parser(sub: Any) -> None:
         "else target by target in the order given, else all against all): pass-rate "
         "difference with Newcombe's paired interval, McNemar's exact test, latency ratio "
         "with a bootstrap interval, cost ratio. Prints the table and writes compare.md and "
-        "compare.json. Exit 0, or 1 with --fail-on-regression when B is significantly worse or "
-        "dropped jobs; 2 when the runs share no job.",
+        "compare.json. Exit 0, or with --fail-on-regression the verdict of `harness gate` "
+        "with its default thresholds for each paired target (1 when one fails); 2 when the "
+        "runs share no job.",
     )
     p.add_argument("run_a", metavar="RUN_A", help="baseline: run folder or results file")
     p.add_argument("run_b", metavar="RUN_B", help="candidate: run folder or results file")
     p.add_argument("--out", default=None, metavar="DIR",
                    help="folder for compare.md and compare.json (default: RUN_B's folder)")
     p.add_argument("--fail-on-regression", action="store_true",
-                   help="exit 1 when B's pass rate is significantly lower (McNemar p < 0.05 "
-                   "and more jobs passing only on A) or B did not run jobs A ran: a CI gate")
+                   help="gate B against A with `harness gate`'s default thresholds (see "
+                   "`harness gate --explain`; for a gate file, use `harness gate`): exit 1 "
+                   "when a threshold fails")
     p.set_defaults(handler=run)
 
 
@@ -59,7 +60,23 @@ def run(args: argparse.Namespace) -> int:
     )
     print(render_compare_text(comparison))
     print(f"wrote {out / 'compare.md'} and {out / 'compare.json'}")
-    if args.fail_on_regression and comparison.only_a:
-        print(f"FAIL: B did not run {len(comparison.only_a)} job(s) that A ran", file=sys.stderr)
-        return 1
-    return 1 if args.fail_on_regression and comparison.regressions else 0
+    return _gate(args, comparison.targets, out) if args.fail_on_regression else 0
+
+
+def _gate(args: argparse.Namespace, targets: list[tuple[str, str]], out: Path) -> int:
+    """--fail-on-regression: the default gate for each paired target; the exit code is its."""
+    from harness.gating import judge_rows
+    from harness.gating.render import render_text
+    from harness.gating.run import read_run, write_gate_files
+
+    _, rows_a, _ = read_run(args.run_a, "baseline")
+    _, rows_b, _ = read_run(args.run_b, "candidate")
+    code = 0
+    for a, b in targets:
+        verdict = judge_rows(rows_b, rows_a, target=b, baseline_target=a)
+        print()
+        print(render_text(verdict))
+        if len(targets) == 1:
+            write_gate_files(verdict, out)
+        code = max(code, verdict.exit_code)
+    return code

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from harness.cli import (
     cmd_audit,
     cmd_compare,
+    cmd_gate,
     cmd_history,
     cmd_report,
     cmd_run,
@@ -18,7 +19,7 @@ from harness.cli import (
 )
 from harness.core.errors import UsageError
 
-COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_history, cmd_validate, cmd_targets,
+COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_gate, cmd_history, cmd_validate, cmd_targets,
             cmd_simulate, cmd_audit)
 
 

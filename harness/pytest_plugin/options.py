@@ -81,6 +81,15 @@ def add_options(parser: Any) -> None:
         help="append the finished run to this run history: a SQLite file or a postgresql:// "
         "URL (default: $HARNESS_HISTORY when set, else none)",
     )
+    group.addoption(
+        "--harness-baseline", default=None, dest="harness_baseline", metavar="RUN",
+        help="gate this run against a baseline run folder at the end (`harness gate`); a "
+        "failed gate makes pytest exit non-zero",
+    )
+    group.addoption(
+        "--harness-gate", default=None, dest="harness_gate", metavar="FILE",
+        help="gate file with the thresholds for --harness-baseline (default: the default gate)",
+    )
     parser.addini(
         TARGETS_INI, type="args", default=[],
         help="targets (provider/model) that activate the harness plugin",
@@ -135,3 +144,21 @@ def _pytest_usage(exc: Exception) -> Exception:
     import pytest
 
     return pytest.UsageError(f"harness: {exc}")
+
+
+def read_gate(config: Any) -> tuple[str | None, Any]:
+    """(baseline run, GateSpec) from --harness-baseline / --harness-gate; the gate file is read
+    now, so a bad one is a usage error before anything runs."""
+    baseline, path = config.getoption("harness_baseline"), config.getoption("harness_gate")
+    if path and not baseline:
+        raise _pytest_usage(UsageError("--harness-gate needs --harness-baseline RUN"))
+    if not baseline:
+        return None, None
+    from harness.gating import load_spec
+    from harness.gating.run import read_run
+
+    try:
+        read_run(baseline, "baseline")  # a missing baseline is a usage error now, not at the end
+        return baseline, load_spec(path)
+    except UsageError as exc:
+        raise _pytest_usage(exc) from None

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from harness.pytest_plugin.items import STATE, SuiteFile, looks_like_suite
-from harness.pytest_plugin.options import add_options, read_settings
+from harness.pytest_plugin.options import add_options, read_gate, read_settings
 
 if TYPE_CHECKING:
     from harness.core.models import Job
@@ -52,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     except UsageError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
     state = HarnessRun(config, plan)
+    state.baseline, state.gate_spec = read_gate(config)
     config.stash[STATE] = state
     config.pluginmanager.register(state, PLUGIN_NAME)
 
@@ -74,6 +75,9 @@ class HarnessRun:
         self.distributed = False  # True on an xdist controller once a worker is configured
         self.collected: list[str] | None = None  # node ids of the items, for run.json
         self.summary: list[str] = []
+        self.baseline: str | None = None  # --harness-baseline: gate the run at the end
+        self.gate_spec: Any = None
+        self.gate_failed = False
 
     # -- the session ------------------------------------------------------------------------
 
@@ -192,6 +196,8 @@ class HarnessRun:
             self.finish(run, exitstatus)
         finally:
             self._close()
+        if self.gate_failed and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
     def finish(self, run: Run, exitstatus: int) -> None:
         from harness.engine.results import RESULTS_FILE, read_results
@@ -225,6 +231,25 @@ class HarnessRun:
         )
         lines = summary_lines(outcome, failures=False)
         self.summary = [*lines[:-1], verdict_line(outcome), lines[-1]]
+        if self.baseline:
+            self._gate(run_dir, rows)
+
+    def _gate(self, run_dir: Path, rows: list[dict[str, Any]]) -> None:
+        """--harness-baseline: the gate's verdict per target, into the summary and run folder."""
+        from harness.gating import judge_rows
+        from harness.gating.cases import pair_targets
+        from harness.gating.render import render_text
+        from harness.gating.run import read_run, write_gate_files
+
+        _, base_rows, _ = read_run(self.baseline or "", "baseline")
+        pairs = pair_targets(rows, base_rows)
+        for target, base_target in pairs:
+            verdict = judge_rows(rows, base_rows, self.gate_spec, target=target,
+                                 baseline_target=base_target)
+            write_gate_files(verdict, run_dir if len(pairs) == 1 else
+                             run_dir / f"gate-{target.replace('/', '_')}")
+            self.summary += render_text(verdict).splitlines()
+            self.gate_failed |= not verdict.passed
 
     def _load_cases(self, run: Run, ids: list[str]) -> None:
         from harness.core.errors import UsageError

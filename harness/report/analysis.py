@@ -20,8 +20,13 @@ Definitions (a job is one row; a unit is suite + case + variant within a target)
   the n passed).
 - pairs (targets, variants, runs): rows of A and B joined on suite + case + variant + repeat
   (variants: suite + case + repeat; see `harness compare` for runs). both / A only / B only /
-  neither passed; difference pB - pA with Newcombe's paired interval; McNemar's exact
-  p-value on (A only, B only); latency ratio B/A: per unit (suite + case + variant) the median
+  neither passed count jobs (for listing). The test and the interval count cases (units), so
+  that the repeats of one case are one observation, not independent jobs: a unit is worse on B
+  when its pass fraction over its repeats is lower on B than on A, better when higher. The
+  difference is the net change (better - worse) / units (with one repeat: pB - pA), with
+  McNemar's exact p-value on (worse, better) and the exact conditional interval of
+  `stats.mcnemar_interval`, which excludes 0 exactly when p < 0.05: "significant" is one
+  decision, whichever of the two is read. Latency ratio B/A: per unit (suite + case + variant) the median
   latency of its repeats on each side, ratio B/A, then the median of those ratios with a
   percentile bootstrap 95% interval (2,000 resamples of the units, fixed seed); only jobs with
   an HTTP response on both sides. Cost ratio: total B / total A over pairs priced on both sides.
@@ -100,6 +105,9 @@ class PairStats:
     diff_low: float | None
     diff_high: float | None
     p_value: float | None
+    units: int  # cases (suite + case + variant) both sides ran: what the test counts
+    units_worse: int  # units whose pass fraction over their repeats is lower on B
+    units_better: int
     latency_units: int
     latency_ratio: float | None  # B / A
     ratio_low: float | None
@@ -113,12 +121,13 @@ class PairStats:
 
     @property
     def significant(self) -> bool:
+        """McNemar p < 0.05 on the units, the same decision as "the interval excludes 0"."""
         return self.p_value is not None and self.p_value < 0.05
 
     @property
     def regression(self) -> bool:
-        """B passes significantly less often than A (McNemar p < 0.05, more A-only passes)."""
-        return self.significant and self.a_only > self.b_only
+        """B passes significantly less often than A (p < 0.05, more units worse than better)."""
+        return self.significant and self.units_worse > self.units_better
 
 
 @dataclass
@@ -141,6 +150,10 @@ class RunReport:
     pairs: list[PairStats]
     variants: list[PairStats]
     flaky: list[FlakyUnit]
+    # each target over the cases every target ran (empty when they all ran the same cases):
+    # per-target ratios of latency or cost compare like with like only there
+    common: list[TargetStats] = field(default_factory=list)
+    common_cases: int = 0
 
     @property
     def failed(self) -> int:
@@ -158,6 +171,8 @@ class RunReport:
             "pairs": [asdict(p) for p in self.pairs],
             "variants": [asdict(p) for p in self.variants],
             "flaky": [asdict(f) for f in self.flaky],
+            "common": [asdict(t) for t in self.common],
+            "common_cases": self.common_cases,
         }
 
 
@@ -386,7 +401,8 @@ def compare_pair(
     a_only = int((pa & ~pb).sum())
     b_only = int((~pa & pb).sum())
     neither = int((~pa & ~pb).sum())
-    diff = stats.paired_diff_interval(both, a_only, b_only, neither)
+    units, worse, better = _unit_signs(left, right, [k for k in keys if k != "repeat"])
+    diff = stats.mcnemar_interval(worse, better, units)
     ratios = _latency_ratios(m, [k for k in keys if k != "repeat"])
     ci = stats.bootstrap_median_ci(ratios)
     repeated = _repeated_cases(m, keys)
@@ -405,7 +421,10 @@ def compare_pair(
         diff=diff[0] if diff else None,
         diff_low=diff[1] if diff else None,
         diff_high=diff[2] if diff else None,
-        p_value=stats.mcnemar_exact(a_only, b_only) if len(m) else None,
+        p_value=stats.mcnemar_exact(worse, better) if units else None,
+        units=units,
+        units_worse=worse,
+        units_better=better,
         latency_units=len(ratios),
         latency_ratio=stats.median(ratios),
         ratio_low=ci[0] if ci else None,
@@ -426,6 +445,22 @@ def _joined(left: pd.DataFrame, right: pd.DataFrame, keys: list[str]) -> pd.Data
         s = side.drop_duplicates(keys, keep="last")
         sides.append(s.assign(**{c: _col(s, c) for c in _PAIR_COLUMNS})[keys + _PAIR_COLUMNS])
     return sides[0].merge(sides[1], on=keys, how="inner", suffixes=("_a", "_b"), sort=False)
+
+
+def _unit_signs(left: pd.DataFrame, right: pd.DataFrame, unit_keys: list[str]
+                ) -> tuple[int, int, int]:
+    """(units on both sides, units worse on B, units better on B): each unit's pass fraction
+    over its repeats on each side (the repeats of one case are not independent jobs)."""
+    fractions = []
+    for side in (left, right):
+        if not len(side):
+            return 0, 0, 0
+        s = side.assign(_p=_passed(side)).groupby(unit_keys, sort=False)["_p"].mean()
+        fractions.append(s)
+    m = fractions[0].rename("a").to_frame().join(fractions[1].rename("b"), how="inner")
+    worse = int((m["b"] < m["a"]).sum())
+    better = int((m["b"] > m["a"]).sum())
+    return len(m), worse, better
 
 
 def _latency_ratios(m: pd.DataFrame, unit_keys: list[str]) -> list[float]:
@@ -507,6 +542,34 @@ def variant_pairs(df: pd.DataFrame, targets: Sequence[str]) -> list[PairStats]:
     return out
 
 
+UNIT_KEYS = ("suite", "case", "variant")
+
+
+def common_units(frames: Sequence[pd.DataFrame]) -> set[tuple[str, ...]]:
+    """(suite, case, variant) that every frame ran."""
+    sets = [set(zip(*(f[k].astype(str) for k in UNIT_KEYS), strict=True)) for f in frames]
+    return set.intersection(*sets) if sets else set()
+
+
+def on_units(d: pd.DataFrame, units: set[tuple[str, ...]]) -> pd.DataFrame:
+    """The rows of `d` whose (suite, case, variant) is in `units`."""
+    keys = list(zip(*(d[k].astype(str) for k in UNIT_KEYS), strict=True))
+    return d[[k in units for k in keys]]
+
+
+def common_stats(d: pd.DataFrame, targets: Sequence[str]) -> tuple[list[TargetStats], int]:
+    """Each target's figures over the cases every target ran; ([], n) when no target ran a
+    case the others did not (the head-to-head is like with like already)."""
+    frames = [d[d["target"] == t] for t in targets]
+    if len(frames) < 2:
+        return [], 0
+    common = common_units(frames)
+    if all(len(common_units([f])) == len(common) for f in frames):
+        return [], len(common)
+    shared = on_units(d, common)
+    return [target_stats(t, shared[shared["target"] == t]) for t in targets], len(common)
+
+
 def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunReport:
     """Every figure of the reports, from a results DataFrame (see `frame.to_frame`)."""
     meta = dict(meta or {})
@@ -515,6 +578,7 @@ def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunRepor
     per_target = [target_stats(t, d[d["target"] == t]) for t in targets]
     run_ids = list(dict.fromkeys(str(r) for r in _col(d, "run_id").dropna().tolist()))
     run_id = str(meta.get("run_id") or (run_ids[0] if len(run_ids) == 1 else "+".join(run_ids)))
+    common, common_cases = common_stats(d, targets)
     return RunReport(
         run_id=run_id,
         meta=meta,
@@ -524,4 +588,6 @@ def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunRepor
         pairs=target_pairs(d, targets),
         variants=variant_pairs(d, targets),
         flaky=flaky_units(d, targets),
+        common=common,
+        common_cases=common_cases,
     )

@@ -6,7 +6,7 @@ Rows are paired on suite + case + variant + repeat, and on the target as follows
 - the runs have as many targets but different ones (a migration: provider X -> provider Y):
   target by target in the order the run gave them (run.json, i.e. the command line);
 - otherwise: every target of A against every target of B.
-Each comparison has the statistics of `analysis.compare_pair` (Newcombe interval of the pass-
+Each comparison has the statistics of `analysis.compare_pair` (exact interval of the pass-
 rate difference, McNemar exact p, latency ratio with bootstrap interval, cost ratio).
 A regression: McNemar p < 0.05 and more jobs passing only on A than only on B.
 """
@@ -22,14 +22,19 @@ from harness.report.analysis import (
     PAIR_KEYS,
     PairStats,
     RunReport,
+    TargetStats,
     analyze,
+    common_units,
     compare_pair,
+    on_units,
     prepare,
     target_order,
+    target_stats,
 )
 from harness.report.summary import (
     H2H_HEADER,
     PAIR_MD_HEADER,
+    PAIR_NOTE,
     _md_table,
     _table_text,
     head_to_head_rows,
@@ -52,6 +57,11 @@ class Comparison:
     pairs: list[PairStats]
     only_a: list[str] = field(default_factory=list)  # jobs A ran and B did not (dropped)
     only_b: list[str] = field(default_factory=list)  # jobs B ran and A did not (new)
+    # each run's targets over the cases (suite, case, variant) both runs ran
+    common_a: list[TargetStats] = field(default_factory=list)
+    common_b: list[TargetStats] = field(default_factory=list)
+    common_cases: int = 0
+    targets: list[tuple[str, str]] = field(default_factory=list)  # (A target, B target) paired
 
     @property
     def regressions(self) -> list[PairStats]:
@@ -67,6 +77,9 @@ class Comparison:
             "only_b": self.only_b,
             "pairs": [{**asdict(p), "significant": p.significant, "regression": p.regression}
                       for p in self.pairs],
+            "common_cases": self.common_cases,
+            "common_a": [asdict(t) for t in self.common_a],
+            "common_b": [asdict(t) for t in self.common_b],
             "a": self.a.to_dict(),
             "b": self.b.to_dict(),
         }
@@ -89,19 +102,27 @@ def compare_runs(
 
     if set(ta) == set(tb):
         pairing = SAME_TARGETS
+        targets = [(t, t) for t in ta]
         pairs = [one(t, t) for t in ta]
         if len(ta) > 1:
             pairs.append(compare_pair(da, db, kind="runs", a="A all targets",
                                       b="B all targets", keys=("target", *PAIR_KEYS)))
     elif len(ta) == len(tb):
         pairing = IN_ORDER
-        pairs = [one(a, b) for a, b in zip(ta, tb)]
+        targets = list(zip(ta, tb))
+        pairs = [one(a, b) for a, b in targets]
     else:
         pairing = ALL_VS_ALL
-        pairs = [one(a, b) for a in ta for b in tb]
+        targets = [(a, b) for a in ta for b in tb]
+        pairs = [one(a, b) for a, b in targets]
     keys_a, keys_b = _job_keys(da), _job_keys(db)
+    common = common_units([da, db])
+    sa, sb = on_units(da, common), on_units(db, common)
     return Comparison(a=report_a, b=report_b, pairing=pairing, pairs=pairs,
-                      only_a=sorted(keys_a - keys_b), only_b=sorted(keys_b - keys_a))
+                      only_a=sorted(keys_a - keys_b), only_b=sorted(keys_b - keys_a),
+                      common_a=[target_stats(t, sa[sa["target"] == t]) for t in ta],
+                      common_b=[target_stats(t, sb[sb["target"] == t]) for t in tb],
+                      common_cases=len(common), targets=targets)
 
 
 def _job_keys(d: pd.DataFrame) -> set[str]:
@@ -125,9 +146,11 @@ def _verdict(c: Comparison) -> str:
     if c.regressions:
         names = ", ".join(f"{p.a} vs {p.b}" for p in c.regressions)
         return f"REGRESSION: B passes significantly less often than A ({names})"
-    if any(p.significant and p.b_only > p.a_only for p in c.pairs):
+    if any(p.significant and p.units_better > p.units_worse for p in c.pairs):
         return "IMPROVEMENT: B passes significantly more often than A"
-    return "no significant difference in pass rate"
+    # one procedure decides this and draws the interval: every interval shown includes 0
+    return ("no significant difference in pass rate (exact McNemar on cases, p >= 0.05; "
+            "every interval includes 0)")
 
 
 def render_compare_text(c: Comparison) -> str:
@@ -152,8 +175,8 @@ def render_compare_markdown(c: Comparison) -> str:
     out += ["## Pass rate, latency and cost", ""]
     if c.pairs:
         out += [_md_table(PAIR_MD_HEADER, pair_rows(c.pairs)), "",
-                ("A only: passed on A and failed on B (regressions); B only: the reverse. "
-                 "B - A: Newcombe's paired interval; McNemar: exact test (* p < 0.05); latency "
+                ("A only: jobs passed on A and failed on B; B only: the reverse. "
+                 + PAIR_NOTE + "; latency "
                  "B/A: median of per-case ratios, bootstrap 95% interval; cost B/A: totals "
                  "over jobs priced on both sides."), ""]
     else:
@@ -165,6 +188,12 @@ def render_compare_markdown(c: Comparison) -> str:
     rows = [("A", *r) for r in head_to_head_rows(c.a.targets)]
     rows += [("B", *r) for r in head_to_head_rows(c.b.targets)]
     out += ["## Each run", "", _md_table(("run", *H2H_HEADER), rows), ""]
+    if c.only_a or c.only_b:
+        rows = [("A", *r) for r in head_to_head_rows(c.common_a)]
+        rows += [("B", *r) for r in head_to_head_rows(c.common_b)]
+        out += [f"### Each run over the {c.common_cases} cases both ran", "",
+                _md_table(("run", *H2H_HEADER), rows), "",
+                "The runs ran different cases: compare latency and cost on this table.", ""]
     for p in c.pairs:
         if not (p.a_only_jobs or p.b_only_jobs):
             continue

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from harness.report import fmt, svg
 from harness.report.analysis import RunReport, prepare
-from harness.report.summary import H2H_HEADER, PAIR_MD_HEADER, head_to_head_rows, pair_rows
+from harness.report.summary import (
+    H2H_HEADER,
+    PAIR_MD_HEADER,
+    PAIR_NOTE,
+    head_to_head_rows,
+    pair_rows,
+)
 from harness.report.summary import records as frame_records
 
 if TYPE_CHECKING:
@@ -289,8 +295,7 @@ def _pairwise(report: RunReport) -> list[str]:
     if report.pairs:
         body.append(_table(PAIR_MD_HEADER, pair_rows(report.pairs), table_id="pairs-table",
                            text_cols=2))
-        body.append('<p class="note">B - A: difference of pass rates with Newcombe\'s paired '
-                    "interval; McNemar: exact test on the discordant pairs (* p &lt; 0.05); "
+        body.append(f'<p class="note">{escape(PAIR_NOTE)}; '
                     "latency B/A: median of per-case ratios with a bootstrap 95% interval.</p>")
     else:
         body.append('<p class="note">One target: nothing to pair.</p>')

@@ -114,6 +114,11 @@ def head_to_head_rows(targets: Sequence[TargetStats]) -> list[tuple[str, ...]]:
     return rows
 
 
+PAIR_NOTE = ("B - A: net change in the share of cases passing (a case worse on B counts -1, "
+             "better +1; a case's repeats are one observation) with the exact interval that "
+             "agrees with McNemar's exact test on the cases that changed (* p < 0.05, exactly "
+             "when the interval excludes 0)")
+
 PAIR_MD_HEADER = ("A", "B", "pairs", "A passed", "B passed", "A only", "B only",
                   "B - A pass rate [95% CI]", "McNemar p", "latency B/A [95% CI]", "cost B/A")
 
@@ -167,6 +172,11 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
     out += ["## Head to head", "", _md_table(H2H_HEADER, head_to_head_rows(report.targets)), ""]
     out += [("Pass rate: passed jobs / jobs with the 95% Wilson interval. Latency over jobs "
              "with an HTTP response. Unknown costs are counted apart, never as 0."), ""]
+    if report.common:
+        out += [f"### Over the {report.common_cases} cases every target ran", "",
+                _md_table(H2H_HEADER, head_to_head_rows(report.common)), "",
+                ("The targets ran different cases; compare latency and cost between targets "
+                 "on this table, where each row covers the same cases."), ""]
     out += _md_pairs(report)
     out += _md_breakdown(report)
     out += _md_repeats(report)
@@ -205,8 +215,7 @@ def _md_pairs(report: RunReport) -> list[str]:
     if report.pairs:
         out += ["## Pairwise (same case, variant and repeat)", "",
                 _md_table(PAIR_MD_HEADER, pair_rows(report.pairs)), "",
-                ("B - A: difference of pass rates with Newcombe's paired interval; McNemar: "
-                 "exact test on the discordant pairs (* p < 0.05); latency B/A: median of "
+                (PAIR_NOTE + "; latency B/A: median of "
                  "per-case latency ratios, bootstrap 95% interval."), ""]
     variants = [p for p in report.variants if p.n >= 2]
     if variants:

@@ -9,7 +9,7 @@ import pytest
 
 from harness.cli.main import main
 from harness.engine.results import read_results
-from harness.report.stats import mcnemar_exact
+from harness.report.stats import fisher_less, mcnemar_exact
 from tests.cli.conftest import SECRET, faulty_sim
 from tests.report.support import row, write_run
 
@@ -63,11 +63,21 @@ def test_compare_finds_the_injected_failures(
     (pair,) = data["pairs"]
     assert data["pairing"] == "same targets"
     assert (pair["n"], pair["a_only"], pair["b_only"]) == (12, broken, 0)
-    assert pair["p_value"] == pytest.approx(mcnemar_exact(broken, 0))
-    assert pair["diff"] == pytest.approx(-broken / 12)
-    assert pair["regression"] is True and data["regression"] is True
-    assert code == 1
-    assert "REGRESSION" in out and "A f/mistral-medium-3-1" in out
+    # the test counts cases, the six repeats of a case being one observation
+    per_case = {c: sum(r["passed"] for r in rows_b if r["case"] == c) for c in ("hello", "haiku")}
+    worse = sum(k < 6 for k in per_case.values())
+    assert (pair["units"], pair["units_worse"], pair["units_better"]) == (2, worse, 0)
+    assert pair["p_value"] == pytest.approx(mcnemar_exact(worse, 0))
+    assert pair["diff"] == pytest.approx(-worse / 2)
+    assert pair["regression"] is False  # two cases can never make a significant test
+    # --fail-on-regression is the default gate: a case falling from 6/6 counts when it fails
+    # every repeat or its drop is significant on the repeat counts (one-sided Fisher)
+    gate = json.loads((run_b / "gate.json").read_text())
+    regressions = next(t for t in gate["thresholds"] if t["name"] == "regressions")
+    expected = sum(k == 0 or fisher_less(6, 6, k, 6) < 0.05 for k in per_case.values())
+    assert regressions["value"] == expected
+    assert code == gate["exit_code"] == (0 if gate["passed"] else 1)
+    assert ("GATE FAIL" if code else "GATE PASS") in out and "A f/mistral-medium-3-1" in out
     md = (run_b / "compare.md").read_text()
     assert f"Regressions (passed on A, failed on B): {broken}" in md
     failed = {f"cmp::{r['case']}::r{r['repeat']}" for r in rows_b if not r["passed"]}
@@ -77,7 +87,7 @@ def test_compare_finds_the_injected_failures(
     out_dir = tmp_path / "cmp-out"
     assert main(["compare", str(run_b), str(run_a), "--out", str(out_dir),
                  "--fail-on-regression"]) == 0
-    assert "IMPROVEMENT" in capsys.readouterr().out
+    assert "GATE PASS" in capsys.readouterr().out
     assert (out_dir / "compare.md").exists() and (out_dir / "compare.json").exists()
 
 
@@ -88,8 +98,13 @@ def test_compare_different_targets_pairs_them_in_order(
                                   for i in range(5) for t in ("x/1", "y/1")])
     b = write_run(tmp_path, "b", [row(f"c{i}", t, latency_ms=300.0, passed=i > 0)
                                   for i in range(5) for t in ("x/2", "y/2")])
-    assert main(["compare", str(a), str(b), "--fail-on-regression"]) == 0  # p = 0.5
-    capsys.readouterr()
+    # c0 passed on A and fails on B: a stable regression (McNemar alone said p = 1); and B
+    # is certainly 3x slower: the default gate fails both, for each paired target
+    assert main(["compare", str(a), str(b), "--fail-on-regression"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("GATE FAIL: 3 of 12 thresholds failed (regressions, latency_p50_ratio, "
+                     "latency_p95_ratio)") == 2
+    assert "  - s::c0: 1/1 -> 0/1 (stable regression)" in out
     data = json.loads((b / "compare.json").read_text())
     assert data["pairing"] == "target by target, in the order given"
     assert [(p["a"], p["b"]) for p in data["pairs"]] == [("A x/1", "B x/2"), ("A y/1", "B y/2")]

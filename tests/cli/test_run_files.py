@@ -94,7 +94,9 @@ def test_compare_gate_fails_when_the_candidate_dropped_jobs(run_dir: Path, tmp_p
     assert "2 job(s) only in A (dropped by B), 0 only in B (new in B)" in out
     assert main(["compare", str(run_dir), str(fewer), "--out", str(tmp_path),
                  "--fail-on-regression"]) == 1
-    assert "B did not run 2 job(s) that A ran" in capsys.readouterr().err
+    out = capsys.readouterr().out  # the default gate: unexpected coverage loss fails
+    assert "GATE FAIL: 1 of 12 thresholds failed (missing_cases)" in out
+    assert "baseline cases the candidate did not run: 2, of which 0 expected" in out
     assert "Only in A (dropped by B)" in (tmp_path / "compare.md").read_text()
 
 

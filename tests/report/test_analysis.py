@@ -66,8 +66,11 @@ def test_pairwise_between_targets() -> None:
     assert (p.both, p.a_only, p.b_only, p.neither) == (5, 4, 1, 0)
     assert p.p_value == pytest.approx(12 / 32)  # 2 * (C(5,0) + C(5,1)) / 2^5
     assert p.diff == pytest.approx(-0.3)
-    expected = stats.paired_diff_interval(5, 4, 1, 0)
+    # one repeat: units are jobs; the interval is the one that agrees with McNemar
+    assert (p.units, p.units_worse, p.units_better) == (10, 4, 1)
+    expected = stats.mcnemar_interval(4, 1, 10)
     assert (p.diff, p.diff_low, p.diff_high) == pytest.approx(expected)
+    assert p.diff_low < 0 < p.diff_high  # not significant, and the interval says the same
     assert p.latency_ratio == pytest.approx(2.0)
     assert (p.ratio_low, p.ratio_high) == pytest.approx((2.0, 2.0))
     assert p.latency_units == 9
@@ -113,6 +116,9 @@ def test_matrix_variants_compared_within_a_target() -> None:
         ("p/a", "t=0", "t=1"), ("p/a", "t=0", "t=2")]
     v1 = report.variants[0]
     assert (v1.n, v1.a_only, v1.b_only) == (3, 2, 0)
+    # the three repeats of case m are one unit: one unit worse, not three independent jobs
+    assert (v1.units, v1.units_worse, v1.units_better) == (1, 1, 0)
+    assert v1.p_value == 1.0 and not v1.regression
     assert v1.latency_ratio == pytest.approx(1.5)
     assert v1.a_only_jobs == ["s::m::r1", "s::m::r2"]
 
@@ -134,3 +140,16 @@ def test_empty_and_old_rows_do_not_crash() -> None:
     old = analyze(to_frame([{"suite": "s", "case": "c", "target": "p/m", "passed": True}]))
     (t,) = old.targets
     assert t.jobs == 1 and t.p50_ms is None and t.cost_per_job is None
+
+
+def test_head_to_head_also_over_the_cases_every_target_ran() -> None:
+    # p/b also ran a slow case p/a did not: its p50 over all its jobs is not like with like
+    rows = [row(f"c{i}", t, latency_ms=100.0) for i in range(3) for t in ("p/a", "p/b")]
+    rows += [row(f"slow{i}", "p/b", latency_ms=5000.0) for i in range(4)]
+    report = analyze(to_frame(rows), {"targets": ["p/a", "p/b"]})
+    assert report.target("p/b").p50_ms == 5000.0
+    assert report.common_cases == 3
+    assert [(t.target, t.jobs, t.p50_ms) for t in report.common] == [
+        ("p/a", 3, 100.0), ("p/b", 3, 100.0)]
+    same = analyze(to_frame(rows[:6]))
+    assert same.common == [] and same.common_cases == 3

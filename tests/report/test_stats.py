@@ -88,3 +88,64 @@ def test_bootstrap_is_reproducible_and_sensible() -> None:
     assert stats.bootstrap_median_ci([1.0]) is None
     # constant data: a degenerate interval
     assert stats.bootstrap_median_ci([2.0] * 5) == (2.0, 2.0)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.01])
+def test_the_interval_excludes_zero_exactly_when_mcnemar_is_significant(alpha: float) -> None:
+    # the interval shown and the test used answer one question: on every (b, c, n) table
+    # "interval excludes 0" <=> "p < alpha"
+    checked = 0
+    for n in (*range(1, 31, 3), 30, 89):
+        for b in range(min(n, 30) + 1):
+            for c in range(min(n - b, 30) + 1):
+                d, low, high = stats.mcnemar_interval(b, c, n, alpha)  # type: ignore[misc]
+                assert low <= d <= high
+                assert (low > 0 or high < 0) == (stats.mcnemar_exact(b, c) < alpha), (b, c, n)
+                checked += 1
+    assert checked > 3_000
+
+
+def test_the_issue_table_is_no_longer_contradictory() -> None:
+    # 4 of 11 worse, none better: -36.4 pp; Newcombe said [-61.5, -0.7] while p = 0.125
+    d, low, high = stats.mcnemar_interval(4, 0, 11)  # type: ignore[misc]
+    assert d == pytest.approx(-4 / 11)
+    assert stats.mcnemar_exact(4, 0) == 0.125
+    assert low <= d and high > 0
+    # 0 changed pairs: conditional on m = 0 the net change is 0
+    assert stats.mcnemar_interval(0, 0, 5) == (0.0, 0.0, 0.0)
+
+
+def test_clopper_pearson_by_reference() -> None:
+    # 3/10: 0.0667 to 0.6525 (the usual tables); edges are 0 and 1
+    low, high = stats.clopper_pearson(3, 10)  # type: ignore[misc]
+    assert (low, high) == pytest.approx((0.06674, 0.65245), abs=1e-4)
+    assert stats.clopper_pearson(0, 4)[0] == 0.0  # type: ignore[index]
+    assert stats.clopper_pearson(4, 4)[1] == 1.0  # type: ignore[index]
+    # 0/4: upper solves (1 - p)^4 = 0.025
+    assert stats.clopper_pearson(0, 4)[1] == pytest.approx(1 - 0.025 ** 0.25)  # type: ignore[index]
+
+
+def test_fisher_less_by_hand() -> None:
+    # 3/3 then 0/3: P(X <= 0), N=6, K=3, 3 draws = 1 / C(6, 3)
+    assert stats.fisher_less(3, 3, 0, 3) == pytest.approx(1 / 20)
+    # 6/6 then 2/6: K = 8 passes of N = 12, x = 2 only: C(8, 2) C(4, 4) / C(12, 6)
+    assert stats.fisher_less(6, 6, 2, 6) == pytest.approx(28 / 924)
+    # 2/3 then 2/3: x in 1..2: (C(4,1) C(2,2) + C(4,2) C(2,1)) / C(6,3) = 16 / 20
+    assert stats.fisher_less(2, 3, 2, 3) == pytest.approx(0.8)
+    assert stats.fisher_less(1, 1, 0, 1) == 0.5  # one repeat can never be significant
+    assert stats.fisher_less(0, 0, 0, 3) == 1.0
+
+
+def test_bootstraps_do_not_depend_on_row_order() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.lognormal(5, 0.5, 40).tolist()
+    cand = [b * 1.3 for b in base]
+    order = rng.permutation(40)
+    shuffled_base = [base[i] for i in order]
+    shuffled_cand = [cand[i] for i in order]
+    assert stats.bootstrap_median_ci(base) == stats.bootstrap_median_ci(shuffled_base)
+    first = stats.bootstrap_ratio(base, cand, 95)
+    assert first == stats.bootstrap_ratio(shuffled_base, shuffled_cand, 95)
+    ratio, low, high = first  # type: ignore[misc]
+    assert ratio == pytest.approx(1.3) and low == pytest.approx(1.3) and high == pytest.approx(1.3)
+    assert stats.bootstrap_ratio([1.0], [2.0]) is None
