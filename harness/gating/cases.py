@@ -119,7 +119,9 @@ def group_cases(rows: Iterable[Mapping[str, Any]]) -> dict[CaseKey, CaseRuns]:
         c = out.setdefault(key, CaseRuns(key))
         c.jobs += 1
         c.passed += bool(r.get("passed"))
-        responded = r.get("status_code") is not None
+        # latency samples: the answers that honoured the contract, on both sides alike (a 500
+        # in 2 ms is no latency figure; failures are judged by the pass-rate thresholds)
+        responded = r.get("status_code") is not None and bool(r.get("passed"))
         if responded and isinstance(r.get("latency_ms"), (int, float)):
             c.latencies.append(float(r["latency_ms"]))
         if responded and r.get("stream") and isinstance(r.get("ttft_ms"), (int, float)):

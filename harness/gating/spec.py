@@ -62,7 +62,7 @@ KEYS: tuple[SpecKey, ...] = (
             "agrees with McNemar's exact test on the cases that changed) lies wholly below "
             "-limit: with 0, when the drop is significant", "fraction"),
     SpecKey("max_latency_ratio", 1.5, "candidate / baseline p50 and p95 latency over the "
-            "common cases (each case's median over its repeats, jobs with a response); FAIL "
+            "common cases (each case's median over its repeats, jobs that passed); FAIL "
             "only when the paired bootstrap interval's lower bound exceeds the limit (the "
             "slowdown is certain, so noise does not flake CI); replayed rows carry the "
             "recorded latencies", "ratio"),
