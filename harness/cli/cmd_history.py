@@ -44,7 +44,22 @@ def add_parser(sub: Any) -> None:
     r.add_argument("--fail-on-regression", action="store_true",
                    help="exit 1 when a regression is still failing in the newest run")
     r.set_defaults(handler=_regressions)
-    for cmd in (a, ls, t, r):
+    g = cmds.add_parser("gate", help="gate a run against the last good run in the history",
+                        description="`harness gate CANDIDATE_RUN --against last-good`: the "
+                        "baseline is the newest complete run of the same target and suites in "
+                        "which every job passed. Exit 0 pass, 1 fail, 2 usage error.")
+    g.add_argument("candidate", metavar="CANDIDATE_RUN", help="run folder or results file")
+    g.add_argument("--against", choices=("last-good",), default="last-good",
+                   help="the baseline to take from the history (default: last-good)")
+    g.add_argument("--gate", metavar="FILE", default=None, help="gate file (YAML)")
+    g.add_argument("--target", default=None, metavar="PROVIDER/MODEL",
+                   help="the candidate target to judge, when the run has several")
+    g.add_argument("--out", default=None, metavar="DIR",
+                   help="folder for gate.md, gate.json, gate-junit.xml (default: the run's)")
+    g.add_argument("-q", "--quiet", action="store_true",
+                   help="print only the verdict line and the failed thresholds")
+    g.set_defaults(handler=_gate, baseline=None, baseline_target=None, explain=False)
+    for cmd in (a, ls, t, r, g):
         cmd.add_argument("--history", default=None, metavar="STORE", help=STORE_HELP)
 
 
@@ -104,3 +119,9 @@ def _regressions(args: argparse.Namespace) -> int:
     for line in report.lines:
         print(line)
     return 1 if args.fail_on_regression and report.open else 0
+
+
+def _gate(args: argparse.Namespace) -> int:
+    from harness.cli import cmd_gate
+
+    return cmd_gate.run(args)

@@ -284,9 +284,21 @@ def _head_to_head(report: RunReport) -> list[str]:
         '<section id="head-to-head"><h2>Head to head</h2>',
         _table(H2H_HEADER, head_to_head_rows(report.targets), table_id="h2h-table"),
         ('<p class="note">Pass rate: passed / jobs with the 95% Wilson interval. Latency over '
-         "jobs with an HTTP response. Unknown costs are counted apart, never as 0.</p>"
-         "</section>"),
+         "jobs with an HTTP response. Unknown costs are counted apart, never as 0.</p>"),
+        *_common(report),
+        "</section>",
     ]
+
+
+def _common(report: RunReport) -> list[str]:
+    """The head-to-head over the cases every target ran (when the targets ran different
+    cases): the table to compare latency and cost on, like with like."""
+    if not report.common:
+        return []
+    return [f"<h3>Over the {report.common_cases} cases every target ran</h3>",
+            _table(H2H_HEADER, head_to_head_rows(report.common), table_id="h2h-common-table"),
+            '<p class="note">The targets ran different cases; compare latency and cost between '
+            "targets on this table, where each row covers the same cases.</p>"]
 
 
 def _pairwise(report: RunReport) -> list[str]:

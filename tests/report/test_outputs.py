@@ -126,3 +126,18 @@ def test_write_reports_on_a_frame_without_rows(tmp_path: Path) -> None:
     assert md.startswith("# Run empty: PASS, 0/0 jobs passed")
     assert ET.parse(tmp_path / "junit.xml").getroot().get("tests") == "0"
     assert w.report.jobs == 0
+
+
+def test_head_to_head_over_common_cases_in_summary_and_html(tmp_path: Path) -> None:
+    rows = [row(f"c{i}", t, latency_ms=100.0) for i in range(3) for t in ("p/a", "p/b")]
+    rows += [row(f"slow{i}", "p/b", latency_ms=5000.0) for i in range(4)]
+    write_reports(tmp_path, rows=rows, meta={"run_id": "r", "targets": ["p/a", "p/b"]})
+    md = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "### Over the 3 cases every target ran" in md
+    assert "Over the 3 cases every target ran</h3>" in html
+    table = html.split('id="h2h-common-table"', 1)[1].split("</table>", 1)[0]
+    assert table.count("<tr") == 3  # header + p/a + p/b
+    same = tmp_path / "same"
+    write_reports(same, rows=rows[:6], meta={"run_id": "s", "targets": ["p/a", "p/b"]})
+    assert 'id="h2h-common-table"' not in (same / "report.html").read_text(encoding="utf-8")
