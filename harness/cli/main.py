@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from collections.abc import Sequence
 
 from harness.cli import (
@@ -18,6 +19,7 @@ from harness.cli import (
     cmd_validate,
 )
 from harness.core.errors import UsageError
+from harness.core.secrets import Scrubber
 
 COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_gate, cmd_history, cmd_validate, cmd_targets,
             cmd_simulate, cmd_audit)
@@ -50,8 +52,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except UsageError as exc:
-        sys.stderr.write(f"error: {exc}\n")
+        sys.stderr.write(Scrubber().scrub(f"error: {exc}") + "\n")
         return 2
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except Exception:  # noqa: BLE001 (a bug: the traceback, every secret removed)
+        sys.stderr.write(Scrubber().scrub(traceback.format_exc()))
+        sys.stderr.write("error: internal error (a bug in the harness: please report it with "
+                         "the traceback above, which has the keys removed)\n")
+        return 70

@@ -12,25 +12,41 @@ names and its masking from here, so the lists can never disagree again.
     scrub_key_echoes  a body with the key and the masked echo providers print removed
     env_secrets       the values of secret-named environment variables (for scrub_text)
     mask_argv         argv with key-like flags, assignments and environment secrets masked
+    secret_forms      each secret as it may be spelled where it lands: raw, percent-encoded
+                      (quote, quote_plus), JSON-escaped, base64 (standard and URL-safe, at
+                      each of the three alignments inside a longer base64 text), hex
+    Scrubber          THE scrubber for everything written: rows, reports, cassettes and their
+                      metadata, run.json, the shadow log, stdout/stderr and exception messages
+                      all pass through one (`scrub`, `scrub_bytes`, `scrub_obj`); it knows
+                      every secret of the run in every form above and the masked echoes
+                      providers print (`sk-proj-*****5678`, `sk-abcdef...wxyz`)
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
 
 __all__ = [
     "DROPPED_HEADERS",
     "SECRET_HEADERS",
     "SECRET_QUERY",
+    "Scrubber",
     "env_secrets",
     "is_secret_header",
     "mask_argv",
     "mask_headers",
+    "mask_url_secrets",
     "scrub_key_echoes",
     "scrub_text",
+    "secret_forms",
     "secret_values",
+    "url_secrets",
 ]
 
 SECRET_HEADERS = frozenset({
@@ -171,3 +187,141 @@ def mask_argv(argv: Sequence[str], env: Mapping[str, str] | None = None) -> list
                 continue
         out.append(_mask_arg(arg, env_secrets))
     return out
+
+
+# -- the one scrubber -------------------------------------------------------------------------
+
+MIN_SECRET = 8  # shorter values are not scrubbed (they would mask ordinary words)
+MASK = "***"
+
+
+def _b64_forms(raw: bytes) -> set[str]:
+    """base64 of `raw` as it appears inside a longer base64 text: at each of the 3 byte
+    alignments, without the edge characters that depend on the neighbouring bytes."""
+    out: set[str] = set()
+    for pad in range(3):
+        for enc in (base64.b64encode, base64.urlsafe_b64encode):
+            text = enc(b"\0" * pad + raw).decode()
+            lead = (pad * 4 + 2) // 3  # chars touched by the padding bytes
+            body = text[lead:].rstrip("=")
+            # the last char mixes the next byte unless the data ends on a 3-byte boundary
+            core = body[:-1] if (pad + len(raw)) % 3 else body
+            if len(core) >= MIN_SECRET:
+                out.add(core)
+    out.add(base64.b64encode(raw).decode().rstrip("="))
+    return out
+
+
+def secret_forms(secrets: Iterable[str]) -> list[str]:
+    """Every spelling of each secret (>= 8 characters) that the scrubber removes, longest
+    first."""
+    out: set[str] = set()
+    for s in secrets:
+        if not s or len(s) < MIN_SECRET:
+            continue
+        raw = s.encode("utf-8")
+        out |= {s, quote(s, safe=""), quote_plus(s), json.dumps(s)[1:-1], raw.hex()}
+        out |= _b64_forms(raw)
+    return sorted((f for f in out if len(f) >= MIN_SECRET), key=len, reverse=True)
+
+
+def _echo_pattern(secrets: Iterable[str]) -> re.Pattern[str] | None:
+    """The masked echoes providers print: the key's first characters, a run of * or dots
+    (or an ellipsis), its last four."""
+    alts = []
+    for s in secrets:
+        if len(s) >= 12:
+            head, tail = re.escape(s[:3]), re.escape(s[-4:])
+            alts.append(head + r"[^\s\"'*.…]{0,12}(?:\*+|\.{3,}|…)[^\s\"']{0,40}?" + tail)
+    return re.compile("|".join(alts)) if alts else None
+
+
+def mask_url_secrets(url: str) -> str:
+    """A URL for display: its userinfo password and secret query values replaced by ***."""
+    for secret in url_secrets(url):
+        url = url.replace(quote(secret, safe=""), MASK).replace(secret, MASK)
+    return url
+
+
+def url_secrets(url: str) -> list[str]:
+    """The secrets a URL carries: its userinfo password and the values of secret query
+    parameters (`?key=...`)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return []
+    found = [v for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if k.lower() in SECRET_QUERY and v]
+    if parts.password:
+        found.append(parts.password)
+    return found
+
+
+class Scrubber:
+    """Removes every known secret, in every form, from text, bytes and JSON-like values.
+
+    Built from the run's secrets (`secrets`: keys resolved from the environment, secret header
+    values, URL secrets) plus, always, the values of secret-named environment variables.
+    `names` maps a secret to its environment variable: `scrub(text, as_var=True)` then writes
+    `$NAME` for the raw key (the `reproduce` line), `***` for every other form."""
+
+    def __init__(self, secrets: Iterable[str] = (), *, names: Mapping[str, str] | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
+        values = {s for s in secrets if s} | set(env_secrets(env))
+        self.secrets = sorted(values, key=len, reverse=True)
+        self.names = dict(names or {})
+        self.forms = secret_forms(self.secrets)
+        self._echo = _echo_pattern(self.secrets)
+
+    def __bool__(self) -> bool:
+        return bool(self.forms)
+
+    def with_secrets(self, more: Iterable[str], names: Mapping[str, str] | None = None
+                     ) -> Scrubber:
+        return Scrubber([*self.secrets, *more], names={**self.names, **(names or {})}, env={})
+
+    def scrub(self, text: str, *, as_var: bool = False) -> str:
+        if not self.forms or not text:
+            return text
+        if as_var:
+            for secret, name in self.names.items():
+                if secret in text:
+                    text = text.replace(secret, f"${name}")
+        for form in self.forms:
+            if form in text:
+                text = text.replace(form, MASK)
+        if self._echo is not None:
+            text = self._echo.sub(MASK, text)
+        return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        if not self.forms or not data:
+            return data
+        text = data.decode("utf-8", errors="surrogateescape")
+        clean = self.scrub(text)
+        return data if clean == text else clean.encode("utf-8", errors="surrogateescape")
+
+    def scrub_row(self, row: dict[str, Any]) -> dict[str, Any]:
+        """A result row scrubbed IN PLACE (every reader of the dict sees it clean): every
+        string, deep; in `reproduce` the raw key becomes `$VAR`."""
+        if not self.forms:
+            return row
+        for key, value in row.items():
+            if isinstance(value, str):
+                row[key] = self.scrub(value, as_var=key == "reproduce")
+            elif isinstance(value, (dict, list, tuple)):
+                row[key] = self.scrub_obj(value)
+        return row
+
+    def scrub_obj(self, value: Any) -> Any:
+        """A copy of a JSON-like value (dict / list / str / ...) with every string scrubbed;
+        the value itself when nothing changed."""
+        if not self.forms:
+            return value
+        if isinstance(value, str):
+            return self.scrub(value)
+        if isinstance(value, dict):
+            return {k: self.scrub_obj(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [self.scrub_obj(v) for v in value]
+        return value

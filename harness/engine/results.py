@@ -24,7 +24,7 @@ from typing import IO, Any, Self
 
 from harness.core.columns import FORMAT_VERSION
 from harness.core.errors import RunFileError, UsageError
-from harness.core.secrets import mask_argv
+from harness.core.secrets import Scrubber, mask_argv
 
 __all__ = [
     "META_FILE",
@@ -132,8 +132,11 @@ class ResultWriter:
     Accepts the run folder or the file path.
     """
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, scrubber: Scrubber | None = None) -> None:
         self.path = _results_path(path)
+        # every row goes through the run's scrubber (default: the environment's secrets)
+        # before it is written, in place, so on_result and the terminal see it clean too
+        self.scrubber = scrubber if scrubber is not None else Scrubber()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # buffering=1: line buffered, so every row (one "\n"-terminated write) is flushed.
         self._fh: IO[str] | None = open(self.path, "a", encoding="utf-8", buffering=1)  # noqa: SIM115
@@ -143,6 +146,8 @@ class ResultWriter:
         fh = self._fh
         if fh is None:
             raise ValueError("ResultWriter is closed")
+        if isinstance(row, dict):
+            self.scrubber.scrub_row(row)
         # json escapes newlines inside strings, so a row is exactly one line.
         fh.write(json.dumps(row, default=str, ensure_ascii=False) + "\n")
         self.count += 1

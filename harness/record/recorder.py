@@ -15,11 +15,10 @@ provider may echo a key in an error message).
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Iterable, Sequence
-from urllib.parse import quote
 
 from harness.core.models import Exchange, Provider
+from harness.core.secrets import Scrubber, secret_forms
 from harness.record.cassette import Interaction, secret_hash
 from harness.record.scrub import SECRET_HEADERS, scrub_headers, scrub_url
 
@@ -52,13 +51,9 @@ def secret_values(headers: dict[str, str], provider: Provider, api_key: str | No
 
 
 def _forms(secrets: Iterable[str]) -> list[str]:
-    """Each secret as it may be spelled on the wire: as is, percent-encoded, base64."""
-    out: set[str] = set()
-    for s in secrets:
-        out.add(s)
-        out.add(quote(s, safe=""))
-        out.add(base64.b64encode(s.encode()).decode().rstrip("="))
-    return sorted(out, key=len, reverse=True)
+    """Each secret as it may be spelled on the wire (core.secrets.secret_forms: as is,
+    percent-encoded, JSON-escaped, base64 at any alignment, hex)."""
+    return secret_forms(secrets)
 
 
 def _redact_text(text: str, forms: Sequence[str]) -> str:
@@ -92,9 +87,11 @@ def interaction_from(
     secret_names = _secret_names(provider)
     secrets = secret_values(request_headers, provider, api_key)
     forms = _forms(secrets)
+    echoes = Scrubber(secrets)  # the masked echoes (sk-abc***wxyz) and the env's secrets
     chunks: list[tuple[float, bytes]] | None = None
     if exchange.chunks:
-        chunks = [(offset, _redact_bytes(c, forms)) for offset, c in exchange.chunks]
+        chunks = [(offset, echoes.scrub_bytes(_redact_bytes(c, forms)))
+                  for offset, c in exchange.chunks]
     req_headers = scrub_headers(request_headers, secret_names)
     resp_headers = scrub_headers(exchange.response_headers, secret_names, response=True)
     if forms:
@@ -109,7 +106,7 @@ def interaction_from(
         status=int(exchange.status_code or 0),
         reason=reason,
         response_headers=resp_headers,
-        body=_redact_bytes(exchange.body, forms),
+        body=echoes.scrub_bytes(_redact_bytes(exchange.body, forms)),
         latency_ms=exchange.latency_ms,
         ttfb_ms=exchange.ttfb_ms,
         ttft_ms=exchange.ttft_ms,
@@ -118,7 +115,8 @@ def interaction_from(
         turn=turn,
         error_class=exchange.error_class,
         error_message=(
-            _redact_text(exchange.error_message, forms) if exchange.error_message else None
+            echoes.scrub(_redact_text(exchange.error_message, forms))
+            if exchange.error_message else None
         ),
     )
 

@@ -45,6 +45,7 @@ from typing import Any
 
 from harness.core.models import Job
 from harness.core.modes import MODES
+from harness.core.secrets import mask_url_secrets
 from harness.record.cassette import (
     CASSETTE_FORMAT,
     SIM_SOURCE,
@@ -280,7 +281,8 @@ class CassetteStore:
             "case": job.case.id,
             "target": job.target.name,
             "variant": job.variant,
-            "source": self.source or f"recorded from {job.target.provider.base_url}",
+            "source": self.source or
+            f"recorded from {mask_url_secrets(job.target.provider.base_url)}",
             "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "run_id": self.run_id,
             "format": CASSETTE_FORMAT,

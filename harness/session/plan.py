@@ -18,13 +18,14 @@ simulators (the cassettes say `source: reference simulator`); replay ignores it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from harness.core.errors import MissingCredentialError, UsageError
 from harness.core.models import Job, Target
+from harness.core.secrets import Scrubber, is_secret_header, url_secrets
 from harness.session.settings import RunSettings
 
 __all__ = [
@@ -58,6 +59,31 @@ class RunPlan:
 
     def jobs_in(self, mode: str) -> int:
         return sum(1 for m in self.modes.values() if m == mode)
+
+    def scrubber(self) -> Scrubber:
+        """The run's one scrubber: every key resolved (written as `$VAR` in `reproduce`),
+        every secret header value of a provider, every secret a base_url carries (userinfo,
+        `?key=`), and the environment's secret-named variables."""
+        return run_scrubber(self.targets, self.keys)
+
+
+def run_scrubber(targets: Sequence[Target], keys: Mapping[str, str | None]) -> Scrubber:
+    secrets: list[str] = []
+    names: dict[str, str] = {}
+    for target in targets:
+        provider = target.provider
+        key = keys.get(provider.name)
+        if key:
+            secrets.append(key)
+            if provider.api_key_env:
+                names[key] = provider.api_key_env
+        secrets += [v for k, v in provider.headers.items()
+                    if is_secret_header(k, provider.secret_headers)]
+        secrets += url_secrets(provider.base_url)
+    # a secret that came from an environment variable (`?key=${MYKEY}`) is written `$MYKEY`
+    by_value = {v: k for k, v in os.environ.items() if len(v) >= 8}
+    names.update({s: by_value[s] for s in secrets if s not in names and s in by_value})
+    return Scrubber(secrets, names=names)
 
 
 def resolve_targets(names: Sequence[str], provider_files: Sequence[str]) -> list[Target]:

@@ -23,6 +23,7 @@ from typing import Any, Self
 
 from harness.core.loop import new_event_loop
 from harness.core.models import Job
+from harness.core.secrets import Scrubber
 from harness.engine.executor import Executor, LiveExecutor, ModeRouter
 from harness.engine.results import RESULTS_FILE, ResultWriter, create_run_dir, read_results
 from harness.engine.retry import RetryPolicy
@@ -72,6 +73,7 @@ class Run:
         self.state: dict[str, Any] = {}  # checks' run-scoped state (same_across_repeats, ...)
         self.extra_cases: dict[tuple[str, str], Any] = {}  # cases planned by plan_more
         self.writer: ResultWriter | None = None
+        self.scrubber: Scrubber = Scrubber()  # the run's: plan.scrubber() once started
         self.meta: dict[str, Any] = {}
         self._stack = contextlib.ExitStack()
         self._runner: Any = None
@@ -100,7 +102,8 @@ class Run:
             if self.owner:
                 self.meta = self._meta("running")
                 save_meta(self.run_dir, self.meta)
-            self.writer = ResultWriter(self.run_dir / self.results_file)
+            self.scrubber = self.plan.scrubber()
+            self.writer = ResultWriter(self.run_dir / self.results_file, self.scrubber)
         except BaseException:
             self._stack.close()
             raise

@@ -134,6 +134,13 @@ def _headers(
     return headers
 
 
+def join_url(base_url: str, path: str) -> str:
+    """base_url + path, a query in the base_url kept after the path (`https://gw/v1?key=K` +
+    `/chat/completions` -> `https://gw/v1/chat/completions?key=K`)."""
+    base, sep, query = base_url.partition("?")
+    return base + path + (sep + query if sep else "")
+
+
 def prepare(job: Job, api_key: str | None) -> Prepared:
     """Build the HTTP request for a job: URL, headers (with the key), translated body."""
     provider = job.target.provider
@@ -150,7 +157,7 @@ def prepare(job: Job, api_key: str | None) -> Prepared:
     secret = {*provider.secret_headers, protocol.auth.header}
     return Prepared(
         method="POST",
-        url=provider.base_url + path,
+        url=join_url(provider.base_url, path),
         headers=headers,
         masked_headers=mask_headers(headers, secret),
         body=payload,
