@@ -30,7 +30,7 @@ import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, quote, quote_plus, urlsplit
+from urllib.parse import quote, quote_plus, unquote, unquote_plus, urlsplit
 
 __all__ = [
     "DROPPED_HEADERS",
@@ -245,16 +245,19 @@ def mask_url_secrets(url: str) -> str:
 
 def url_secrets(url: str) -> list[str]:
     """The secrets a URL carries: its userinfo password and the values of secret query
-    parameters (`?key=...`)."""
+    parameters (`?key=...`), each as written and decoded (`+` and `%2F` spellings)."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return []
-    found = [v for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() in SECRET_QUERY and v]
+    found: list[str] = []
+    for item in parts.query.split("&"):
+        name, _, value = item.partition("=")
+        if unquote_plus(name).lower() in SECRET_QUERY and value:
+            found += [value, unquote(value), unquote_plus(value)]
     if parts.password:
-        found.append(parts.password)
-    return found
+        found += [parts.password, unquote(parts.password)]
+    return list(dict.fromkeys(found))
 
 
 class Scrubber:

@@ -223,7 +223,8 @@ def read_meta(run_dir: Path | str) -> dict[str, Any]:
     return data
 
 
-def write_meta(run_dir: Path | str, meta: Mapping[str, Any]) -> dict[str, Any]:
+def write_meta(run_dir: Path | str, meta: Mapping[str, Any],
+               scrubber: Scrubber | None = None) -> dict[str, Any]:
     """Write (atomically) `run.json`, merged over what is already there; returns the result.
 
     Call it at the start with {"status": "running", "targets": [...], "suites": [...],
@@ -247,6 +248,7 @@ def write_meta(run_dir: Path | str, meta: Mapping[str, Any]) -> dict[str, Any]:
         data["argv"] = mask_argv(meta["argv"])
     for key in ("targets", "suites", "counts"):
         data.setdefault(key, {} if key == "counts" else [])
+    data = (scrubber if scrubber is not None else Scrubber()).scrub_obj(data)
     path = run_dir / META_FILE
     tmp = run_dir / f".{META_FILE}.{os.getpid()}.tmp"
     with open(tmp, "w", encoding="utf-8") as fh:

@@ -74,6 +74,7 @@ def meta_of(
     return meta
 
 
-def save_meta(run_dir: Path, meta: Mapping[str, Any]) -> dict[str, Any]:
-    """Write run.json atomically (argv masked, format_version set); returns what was written."""
-    return write_meta(run_dir, meta)
+def save_meta(run_dir: Path, meta: Mapping[str, Any], scrubber: Any = None) -> dict[str, Any]:
+    """Write run.json atomically (argv masked, format_version set, every string through the
+    run's scrubber); returns what was written."""
+    return write_meta(run_dir, meta, scrubber)

@@ -99,10 +99,10 @@ class Run:
             if self.plan.store is not None:
                 self.plan.store.run_id = self.run_dir.name
                 self.plan.store.begin(self.plan.jobs, [self.plan.modes[j.id] for j in self.plan.jobs])
+            self.scrubber = self.plan.scrubber()
             if self.owner:
                 self.meta = self._meta("running")
-                save_meta(self.run_dir, self.meta)
-            self.scrubber = self.plan.scrubber()
+                save_meta(self.run_dir, self.meta, self.scrubber)
             self.writer = ResultWriter(self.run_dir / self.results_file, self.scrubber)
         except BaseException:
             self._stack.close()
@@ -286,7 +286,8 @@ class Run:
             path = self.run_dir / RESULTS_FILE
             rows = self.rows if self.rows else (read_results(path) if path.exists() else [])
         self.status = status or (self.status if self.status != "running" else "complete")
-        self.meta = save_meta(self.run_dir, self._meta(self.status, rows, **extra))
+        self.meta = save_meta(self.run_dir, self._meta(self.status, rows, **extra),
+                              self.scrubber)
         written = write_reports(self.run_dir, rows=rows, meta=self.meta)
         self._finished = True
         return Outcome(self.run_dir, rows, self.meta, written, self._append_history(rows))
@@ -324,4 +325,4 @@ class Run:
                     exc_type, KeyboardInterrupt) else "failed" if exc_type else self.status)
                 if status == "running":
                     status = "complete"
-                save_meta(self.run_dir, self._meta(status, self.rows))
+                save_meta(self.run_dir, self._meta(status, self.rows), self.scrubber)

@@ -34,6 +34,7 @@ from harness.sim import envelopes as env
 from harness.sim import envelopes_anthropic as anth
 from harness.sim import responses, shape_messages, shape_responses
 from harness.sim.config import STREAM_FAULT_KINDS, SimConfig
+from harness.sim.echo import echo_middleware
 from harness.sim.faults import KEY_HEADER, FaultPlan, fault_response
 from harness.sim.generate import Generation, Generator
 from harness.sim.headers import RateCounters, id_headers, request_id
@@ -320,7 +321,7 @@ async def not_found(request: web.Request) -> web.Response:
 def build_app(cfg: SimConfig, stats: SimStats | None = None) -> tuple[web.Application, SimState]:
     """The aiohttp application and its shared state."""
     state = SimState(cfg, stats or SimStats())
-    app = web.Application(middlewares=[frame], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[echo_middleware, frame], client_max_size=MAX_BODY)
     app[STATE] = state
     app.router.add_post("/v1/chat/completions", chat)
     if cfg.dialect == "openai":
