@@ -11,7 +11,8 @@ The forms (`traffic_format(path)` names them; the first non-blank line of a file
     pairs      the shadow proxy's log (pairs.jsonl or its folder; `format: harness-shadow/1`):
                the client's request as it came, the primary arm's endpoint and dialect; the
                primary's answer stands recorded when the log is `content: full` and keeps a
-               body. A `hash` or `none` log keeps no request text: a UsageError says so.
+               body (as the log keeps it: the raw body, or a stream assembled; no headers).
+               A `hash` or `none` log keeps no request text: a UsageError says so.
     jsonl      one request per line: a bare body ({"model", "messages", ...}); {"body": {...}};
                or {"request": {...}, "response": ..., "status": ..., "endpoint": ...,
                "url" | "path": ..., "dialect": ..., "headers": ..., "latency_ms": ...}, where
