@@ -2,6 +2,9 @@
 
     pairs.py    the pair log's record (`Answer`, `Arm`, `PairRecord`), content modes
                 (full | hash | none), `PairLog` (JSONL writer, scrubbed) and `read_pairs`
+    traffic.py  replay's input: `read_traffic(path)` -> `TrafficItem`s from a pair log, a JSONL
+                of requests, a Batch API input file or cassettes (`traffic_format` names it);
+                `traffic_shapes.py` infers endpoint, dialect and the recorded answer
 
 Layer: like `gating/` (may import session, engine, wire, report, core; never cli).
 """
