@@ -208,6 +208,12 @@ class PairLog:
         self._file = self.path.open("a", encoding="utf-8")
         self.written = 0
 
+    def add_secret(self, value: str | None) -> None:
+        """One more value never to be written (a client's key seen by the proxy)."""
+        if value and len(value) >= 4 and value not in self.secrets:
+            with self._lock:
+                self.secrets = sorted({*self.secrets, value}, key=len, reverse=True)
+
     def _line(self, data: Mapping[str, Any]) -> None:
         text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
         text = scrub_text(text, self.secrets)
