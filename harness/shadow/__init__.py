@@ -2,6 +2,9 @@
 
     pairs.py    the pair log's record (`Answer`, `Arm`, `PairRecord`), content modes
                 (full | hash | none), `PairLog` (JSONL writer, scrubbed) and `read_pairs`
+    diff.py     `diff_answers(primary, other)`: one FieldDiff per field (status, error class,
+                finish reason, tool names and arguments, JSON by path, text, length, usage,
+                cost, latency), Diffy's difference kinds; pure, ~30k pairs/s
 
 Layer: like `gating/` (may import session, engine, wire, report, core; never cli).
 """

@@ -52,6 +52,7 @@ __all__ = ["CONTENT_MODES", "FORMAT", "PAIRS_FILE", "Answer", "Arm", "PairLog", 
 FORMAT = "harness-shadow/1"
 PAIRS_FILE = "pairs.jsonl"
 CONTENT_MODES = ("full", "hash", "none")
+VALUE_FIELDS = ("json", "tool_args")  # FieldDiffs whose paths carry the answers' values
 # keys whose string values are free text (personal data); everything else is structure
 TEXT_KEYS = frozenset({"content", "text", "input", "instructions", "system", "body",
                        "output_text", "thinking", "refusal", "arguments_text", "excerpt"})
@@ -135,7 +136,8 @@ class PairRecord:
         return {"format": FORMAT, "pair_id": self.pair_id, "ts": self.ts, "source": self.source,
                 "endpoint": self.endpoint, "stream": self.stream,
                 "request": mask_value(self.request, mode), "request_hash": self.request_hash,
-                "arms": arms, "diffs": self.diffs, "content": mode, "skipped": self.skipped}
+                "arms": arms, "diffs": _mask_diffs(self.diffs, mode), "content": mode,
+                "skipped": self.skipped}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PairRecord:
@@ -188,6 +190,27 @@ def _mask_answer(answer: dict[str, Any], mode: str) -> dict[str, Any]:
         out["json_output"] = None
         out["tool_calls"] = [{"name": c.get("name")} for c in out.get("tool_calls") or []]
     return out
+
+
+def _mask_diffs(diffs: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The diffs as written: in `none` mode the values at JSON / tool-argument paths (which
+    `hash` keeps, like the JSON itself) become their type names; kinds and paths stay."""
+    if mode != "none":
+        return diffs
+    out: dict[str, Any] = {}
+    for role, fields in diffs.items():
+        if not isinstance(fields, Mapping):
+            out[role] = fields
+            continue
+        out[role] = {name: {**fd, "paths": [
+            {**p, "primary": _type_name(p.get("primary")), "other": _type_name(p.get("other"))}
+            for p in fd.get("paths") or []]} if isinstance(fd, Mapping) and name in VALUE_FIELDS
+            else fd for name, fd in fields.items()}
+    return out
+
+
+def _type_name(value: Any) -> str | None:
+    return None if value is None else type(value).__name__
 
 
 class PairLog:
