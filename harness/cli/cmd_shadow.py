@@ -146,7 +146,7 @@ def run_replay(args: argparse.Namespace) -> int:
                    args.log_content)
     print(f"replayed {stats['items']} item(s) -> {stats['pairs_written']} pair(s) in "
           f"{args.log}/pairs.jsonl (recorded primary {stats['recorded_primary']}, secondary "
-          f"{stats['secondary']}, candidate errors {stats['candidate_errors']}, timeouts "
+          f"{stats['secondary_sent']}, candidate errors {stats['candidate_errors']}, timeouts "
           f"{stats['candidate_timeouts']})")
     return 0
 

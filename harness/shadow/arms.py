@@ -98,6 +98,10 @@ def _fallback_mirror(body: dict[str, Any], source: WireProtocol, target: WirePro
     if frm and out.get("tool_choice") == frm:
         out["tool_choice"] = to
         notes.append(f"tool_choice {frm!r} -> {to!r}")
+    wants_usage = target.stream is not None and target.stream.usage_opt_in
+    if out.get("stream") is True and src == "mistral" and wants_usage and "stream_options" not in out:
+        out["stream_options"] = {"include_usage": True}  # Mistral streams usage unasked
+        notes.append("stream_options.include_usage added (the primary streams usage unasked)")
     return Mirrored(out, notes, target)
 
 

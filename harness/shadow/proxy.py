@@ -45,7 +45,7 @@ __all__ = ["STATS_PATH", "STAT_KEYS", "ProxyOptions", "ShadowProxy"]
 
 STATS_PATH = "/__shadow/stats"
 STAT_KEYS = ("requests", "sampled", "mirrored", "skipped_sampling", "skipped_queue_full",
-             "not_mirrorable", "secondary", "candidate_errors", "candidate_timeouts",
+             "not_mirrorable", "secondary_sent", "candidate_errors", "candidate_timeouts",
              "secondary_errors", "primary_errors", "pairs_written", "shadow_cancelled")
 BACKLOG = 2048
 
@@ -226,7 +226,7 @@ class ShadowProxy:
             tasks = {"candidate": loop.create_task(send_arm(
                 self.client, self.candidate, protocol, body, self.send_options, deadline))}
             if with_secondary and self.secondary is not None:
-                self.stats["secondary"] += 1
+                self.stats["secondary_sent"] += 1
                 same = self.secondary.target.name == self.primary.target.name
                 tasks["secondary"] = loop.create_task(send_arm(
                     self.client, self.secondary, protocol, body, self.send_options, deadline,

@@ -25,11 +25,13 @@ errors and timeouts.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import random
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from harness.core.errors import UsageError
 from harness.session.run import Run
 from harness.session.settings import RunSettings
 from harness.shadow.arms import ArmTarget, answer_from_recorded, send_arm
@@ -41,7 +43,7 @@ from harness.wire.protocols import get_protocol
 
 __all__ = ["REPLAY_STATS", "ReplayOptions", "read_items", "replay", "replay_items"]
 
-REPLAY_STATS = ("items", "pairs_written", "recorded_primary", "secondary", "primary_errors",
+REPLAY_STATS = ("items", "pairs_written", "recorded_primary", "secondary_sent", "primary_errors",
                 "candidate_errors", "candidate_timeouts", "secondary_errors")
 
 
@@ -56,7 +58,11 @@ class ReplayOptions:
 
 def read_items(path: str, limit: int | None = None) -> Iterator[Any]:
     """The traffic's items (harness.shadow.traffic.read_traffic)."""
-    from harness.shadow.traffic import read_traffic  # type: ignore[import-not-found,unused-ignore]
+    try:
+        from harness.shadow.traffic import read_traffic  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        raise UsageError("harness shadow replay: reading traffic files is not available in "
+                         "this build yet (harness.shadow.traffic is missing)") from None
 
     return iter(read_traffic(path, limit=limit))
 
@@ -104,7 +110,7 @@ class _Replay:
             self.options.deadline_s))}
         secondary = self.arms.get("secondary")
         if secondary is not None and self.rng.random() < self.options.secondary_share:
-            self.stats["secondary"] += 1
+            self.stats["secondary_sent"] += 1
             tasks["secondary"] = loop.create_task(send_arm(
                 self.client, secondary, protocol, body, self.send_options,
                 self.options.deadline_s))
@@ -136,19 +142,23 @@ async def replay_items(items: Iterable[Any], state: _Replay, concurrency: int) -
     return state.stats
 
 
-def replay(traffic: str, roles: Mapping[str, str | None], settings: RunSettings,
+def replay(traffic: str | Iterable[Any], roles: Mapping[str, str | None], settings: RunSettings,
            options: ReplayOptions, content: str = "hash") -> dict[str, Any]:
-    """Replay `traffic` through the arms into the pair log under settings.out; the stats."""
-    items = read_items(traffic, options.limit)
+    """Replay `traffic` (a path, or items already read) through the arms into the pair log
+    under settings.out; the stats."""
     need = ["candidate"]
     if not options.use_recorded or options.secondary_share > 0:
         need.append("primary")
     with shadow_run(roles, settings, need=need) as (run, arms):
+        if isinstance(traffic, str):
+            items: Iterable[Any] = read_items(traffic, options.limit)
+        else:
+            items = itertools.islice(traffic, options.limit)
         secrets = [a.key for a in arms.values() if a.key]
         with PairLog(settings.out, content=content, secrets=secrets) as log:
             state = _Replay(arms, log, run.client, run.send_options, options)
             stats = _run(run, items, state, settings.concurrency)
-            final = {**stats, "traffic": traffic, "primary": arms["primary"].name,
+            final = {**stats, "traffic": traffic if isinstance(traffic, str) else None, "primary": arms["primary"].name,
                      "candidate": arms["candidate"].name,
                      "secondary": arms["secondary"].name if "secondary" in arms else None,
                      "options": asdict(options)}
