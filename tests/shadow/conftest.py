@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pytest
 import yaml
@@ -100,7 +100,7 @@ class Tap:
         loop.run_until_complete(main())
         loop.close()
 
-    def __enter__(self) -> Tap:
+    def __enter__(self) -> Self:
         self._thread.start()
         self._ready.wait(10)
         return self
