@@ -14,6 +14,7 @@ from harness.cli import (
     cmd_history,
     cmd_report,
     cmd_run,
+    cmd_shadow,
     cmd_simulate,
     cmd_targets,
     cmd_validate,
@@ -22,7 +23,7 @@ from harness.core.errors import UsageError
 from harness.core.secrets import Scrubber
 
 COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_gate, cmd_history, cmd_validate, cmd_targets,
-            cmd_simulate, cmd_audit)
+            cmd_simulate, cmd_audit, cmd_shadow)
 
 
 class _Parser(argparse.ArgumentParser):

@@ -235,6 +235,23 @@ class Run:
         return self._run([job], None, 1)[0]
 
     @property
+    def client(self) -> Any:
+        """The run's one HTTP client (made on first use; the shadow proxy's and replay's arms
+        send through it, with the run's retries and limits)."""
+        return self._make_client()
+
+    @property
+    def send_options(self) -> SendOptions:
+        """Retries and timeouts as every job of the run has them."""
+        return self._options()
+
+    def run_async(self, coro: Any) -> Any:
+        """Run a coroutine to completion on the run's one event loop (the shadow proxy and
+        replay run there, beside the run's client and simulators)."""
+        assert self._runner is not None, "use `with Run(...)`"
+        return self._runner.run(coro)
+
+    @property
     def run_id(self) -> str:
         assert self.run_dir is not None
         return self.run_dir.name

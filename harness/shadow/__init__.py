@@ -5,6 +5,9 @@
     traffic.py  replay's input: `read_traffic(path)` -> `TrafficItem`s from a pair log, a JSONL
                 of requests, a Batch API input file or cassettes (`traffic_format` names it);
                 `traffic_shapes.py` infers endpoint, dialect and the recorded answer
+    diff.py     `diff_answers(primary, other)`: one FieldDiff per field (status, error class,
+                finish reason, tool names and arguments, JSON by path, text, length, usage,
+                cost, latency), Diffy's difference kinds; pure, ~30k pairs/s
 
 Layer: like `gating/` (may import session, engine, wire, report, core; never cli).
 """

@@ -52,6 +52,7 @@ __all__ = ["CONTENT_MODES", "FORMAT", "PAIRS_FILE", "Answer", "Arm", "PairLog", 
 FORMAT = "harness-shadow/1"
 PAIRS_FILE = "pairs.jsonl"
 CONTENT_MODES = ("full", "hash", "none")
+VALUE_FIELDS = ("json", "tool_args")  # FieldDiffs whose paths carry the answers' values
 # keys whose string values are free text (personal data); everything else is structure
 TEXT_KEYS = frozenset({"content", "text", "input", "instructions", "system", "body",
                        "output_text", "thinking", "refusal", "arguments_text", "excerpt"})
@@ -135,7 +136,8 @@ class PairRecord:
         return {"format": FORMAT, "pair_id": self.pair_id, "ts": self.ts, "source": self.source,
                 "endpoint": self.endpoint, "stream": self.stream,
                 "request": mask_value(self.request, mode), "request_hash": self.request_hash,
-                "arms": arms, "diffs": self.diffs, "content": mode, "skipped": self.skipped}
+                "arms": arms, "diffs": _mask_diffs(self.diffs, mode), "content": mode,
+                "skipped": self.skipped}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PairRecord:
@@ -190,6 +192,27 @@ def _mask_answer(answer: dict[str, Any], mode: str) -> dict[str, Any]:
     return out
 
 
+def _mask_diffs(diffs: dict[str, Any], mode: str) -> dict[str, Any]:
+    """The diffs as written: in `none` mode the values at JSON / tool-argument paths (which
+    `hash` keeps, like the JSON itself) become their type names; kinds and paths stay."""
+    if mode != "none":
+        return diffs
+    out: dict[str, Any] = {}
+    for role, fields in diffs.items():
+        if not isinstance(fields, Mapping):
+            out[role] = fields
+            continue
+        out[role] = {name: {**fd, "paths": [
+            {**p, "primary": _type_name(p.get("primary")), "other": _type_name(p.get("other"))}
+            for p in fd.get("paths") or []]} if isinstance(fd, Mapping) and name in VALUE_FIELDS
+            else fd for name, fd in fields.items()}
+    return out
+
+
+def _type_name(value: Any) -> str | None:
+    return None if value is None else type(value).__name__
+
+
 class PairLog:
     """Appends pair records to DIR/pairs.jsonl, one scrubbed JSON line each, thread-safe and
     flushed per line (a killed proxy keeps every pair written)."""
@@ -207,6 +230,12 @@ class PairLog:
         self._lock = threading.Lock()
         self._file = self.path.open("a", encoding="utf-8")
         self.written = 0
+
+    def add_secret(self, value: str | None) -> None:
+        """One more value never to be written (a client's key seen by the proxy)."""
+        if value and len(value) >= 4 and value not in self.secrets:
+            with self._lock:
+                self.secrets = sorted({*self.secrets, value}, key=len, reverse=True)
 
     def _line(self, data: Mapping[str, Any]) -> None:
         text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))

@@ -1,0 +1,85 @@
+"""`harness shadow`: thin adapters. Usage errors exit 2 in one paragraph; the proxy stops
+cleanly on SIGTERM with its stats line; replay --simulate runs end to end offline."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from harness.cli.main import main
+from harness.shadow.pairs import read_pairs
+
+ROOT = Path(__file__).resolve().parents[2]
+PRIMARY, CANDIDATE = "mistral/mistral-medium-3.5", "empiriolabs/mistral-medium-3-1"
+
+
+def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["shadow", "proxy", "--primary", PRIMARY, "--log", str(tmp_path)])
+    assert exc.value.code == 2
+    capsys.readouterr()
+    code = main(["shadow", "replay", str(tmp_path / "t.jsonl"), "--primary", "nope/x",
+                 "--candidate", CANDIDATE, "--log", str(tmp_path / "log"), "--simulate"])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: ") and "Traceback" not in err
+
+
+def test_candidate_key_missing_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("EMPIRIOLABS_API_KEY", raising=False)
+    code = main(["shadow", "proxy", "--primary", PRIMARY, "--candidate", CANDIDATE,
+                 "--log", str(tmp_path / "log"), "--port", "0"])
+    assert code == 2 and "EMPIRIOLABS_API_KEY" in capsys.readouterr().err
+
+
+def test_proxy_simulated_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "shadow", "proxy", "--primary", PRIMARY,
+         "--candidate", CANDIDATE, "--simulate", "--sim-latency-ms", "0", "--port", "0",
+         "--sample", "1", "--log", str(log), "--log-content", "none"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        url = line.split(" on ", 1)[1].split(" ", 1)[0]
+        body = {"model": "mistral-medium-3.5",
+                "messages": [{"role": "user", "content": "hello"}]}
+        r = httpx.post(url + "/v1/chat/completions", json=body,
+                       headers={"Authorization": "Bearer sim-key"}, timeout=30)
+        assert r.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "requests 1, mirrored 1" in out
+    stats: list[dict] = []
+    (pair,) = read_pairs(log, stats)
+    assert stats[0]["pairs_written"] == 1 and pair["content"] == "none"
+    assert json.loads((log / "run.json").read_text())["status"] == "complete"
+
+
+def test_replay_simulated_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    pytest.importorskip("harness.shadow.traffic")
+    traffic = tmp_path / "traffic.jsonl"
+    bodies = [{"model": "mistral-medium-3.5", "random_seed": n, "tool_choice": "auto",
+               "messages": [{"role": "user", "content": f"question {n}"}]} for n in range(4)]
+    traffic.write_text("".join(json.dumps(b) + "\n" for b in bodies), encoding="utf-8")
+    log = tmp_path / "log"
+    code = main(["shadow", "replay", str(traffic), "--primary", PRIMARY, "--candidate", CANDIDATE,
+                 "--simulate", "--sim-latency-ms", "0", "--log", str(log),
+                 "--secondary-share", "1"])
+    assert code == 0, capsys.readouterr().err
+    assert "replayed 4 item(s) -> 4 pair(s)" in capsys.readouterr().out
+    pairs = list(read_pairs(log))
+    assert len(pairs) == 4 and all(p["arms"]["candidate"]["answer"]["status"] == 200 for p in pairs)
+    assert all(p["arms"]["candidate"]["request_sent"]["seed"] == n for n, p in
+               enumerate(sorted(pairs, key=lambda p: p["arms"]["candidate"]["request_sent"]["seed"])))
