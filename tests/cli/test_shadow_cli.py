@@ -70,8 +70,11 @@ def test_proxy_simulated_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
 def test_replay_simulated_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("harness.shadow.traffic")
     traffic = tmp_path / "traffic.jsonl"
-    bodies = [{"model": "mistral-medium-3.5", "random_seed": n, "tool_choice": "auto",
-               "messages": [{"role": "user", "content": f"question {n}"}]} for n in range(4)]
+    tool = {"type": "function", "function": {"name": "lookup", "parameters": {
+        "type": "object", "properties": {"q": {"type": "string"}}, "required": ["q"]}}}
+    bodies = [{"model": "mistral-medium-3.5", "random_seed": n, "tool_choice": "any",
+               "tools": [tool], "messages": [{"role": "user", "content": f"question {n}"}]}
+              for n in range(4)]
     traffic.write_text("".join(json.dumps(b) + "\n" for b in bodies), encoding="utf-8")
     log = tmp_path / "log"
     code = main(["shadow", "replay", str(traffic), "--primary", PRIMARY, "--candidate", CANDIDATE,
@@ -81,5 +84,6 @@ def test_replay_simulated_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "replayed 4 item(s) -> 4 pair(s)" in capsys.readouterr().out
     pairs = list(read_pairs(log))
     assert len(pairs) == 4 and all(p["arms"]["candidate"]["answer"]["status"] == 200 for p in pairs)
-    assert all(p["arms"]["candidate"]["request_sent"]["seed"] == n for n, p in
-               enumerate(sorted(pairs, key=lambda p: p["arms"]["candidate"]["request_sent"]["seed"])))
+    sent = sorted((p["arms"]["candidate"]["request_sent"] for p in pairs), key=lambda b: b["seed"])
+    assert [b["seed"] for b in sent] == [0, 1, 2, 3]  # random_seed -> seed
+    assert {b["tool_choice"] for b in sent} == {"required"}  # any -> required
