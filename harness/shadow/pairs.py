@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from harness.core.errors import UsageError
-from harness.core.secrets import env_secrets, scrub_text
+from harness.core.secrets import Scrubber
 
 __all__ = ["CONTENT_MODES", "FORMAT", "PAIRS_FILE", "Answer", "Arm", "PairLog", "PairRecord",
            "mask_value", "read_pairs", "request_hash"]
@@ -226,20 +226,20 @@ class PairLog:
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / PAIRS_FILE
         self.content = content
-        self.secrets = sorted({*env_secrets(), *secrets}, key=len, reverse=True)
+        self.scrubber = Scrubber(secrets)  # the run's secrets + the environment's, every form
         self._lock = threading.Lock()
         self._file = self.path.open("a", encoding="utf-8")
         self.written = 0
 
     def add_secret(self, value: str | None) -> None:
         """One more value never to be written (a client's key seen by the proxy)."""
-        if value and len(value) >= 4 and value not in self.secrets:
+        if value and value not in self.scrubber.secrets:
             with self._lock:
-                self.secrets = sorted({*self.secrets, value}, key=len, reverse=True)
+                self.scrubber = self.scrubber.with_secrets([value])
 
     def _line(self, data: Mapping[str, Any]) -> None:
         text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
-        text = scrub_text(text, self.secrets)
+        text = self.scrubber.scrub(text)
         with self._lock:
             self._file.write(text + "\n")
             self._file.flush()
