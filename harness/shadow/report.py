@@ -39,6 +39,8 @@ SKIP_KEYS: dict[str, tuple[str, ...]] = {
     "queue_full": ("queue_full", "skipped_queue_full", "dropped_queue_full"),
     "candidate_errors": ("candidate_errors", "candidate_error", "shadow_errors"),
     "timeouts": ("candidate_timeouts", "shadow_timeouts", "timeouts"),
+    "not_mirrorable": ("not_mirrorable",),
+    "cancelled": ("shadow_cancelled",),
 }
 MAX_WORST = 10
 EXCERPT = 400
@@ -88,9 +90,10 @@ class ShadowReport:
     notes: list[str] = field(default_factory=list)
 
     def other_stats(self) -> dict[str, Any]:
-        """The stats lines' keys that are not skip counts (requests seen, uptime, ...)."""
+        """The stats lines' counts that are not skip counts (requests seen, ...)."""
         known = {k for keys in SKIP_KEYS.values() for k in keys}
-        return {k: v for k, v in self.stats.items() if k not in known}
+        return {k: v for k, v in self.stats.items() if k not in known
+                and isinstance(v, (int, float)) and not isinstance(v, bool)}
 
     def to_dict(self) -> dict[str, Any]:
         return {"format": "harness-shadow-report/1", "log": self.log, "pairs": self.pairs,

@@ -17,7 +17,9 @@ from tests.shadow.synth import make_records, write_log
 
 HOSTILE = ('<script>alert("x")</script></pre><img src=x onerror=alert(1)> | ``` '
            "</section><!-- PRIVATE-7731 -->")
-STATS = {"requests": 9000, "sampled_out": 8000, "queue_full": 12, "candidate_errors": 3}
+STATS = {"requests": 9000, "skipped_sampling": 8000, "skipped_queue_full": 12,  # the proxy's
+         "candidate_errors": 3, "mirrored": 300, "in_flight": 0, "primary": "mistral/medium",
+         "options": {"sample": 0.1}}
 
 
 def _gate(tmp_path: Path, text: str) -> Path:
@@ -35,6 +37,7 @@ def test_files_are_written_into_the_log_folder_and_an_identical_candidate_passes
         assert (tmp_path / name).is_file()
     assert text.startswith("shadow report: PASS: 300 pairs, 0 fields beyond noise")
     assert "sampling 8000" in text and "queue full 12" in text and "candidate errors 3" in text
+    assert "proxy stats: requests 9000, mirrored 300, in_flight 0" in text
     data = json.loads((tmp_path / "shadow.json").read_text())
     assert data["pairs"] == 300 and data["verdict"]["verdict"] == "PASS"
     assert data["skipped"]["queue_full"] == 12 and data["stats"]["requests"] == 9000
