@@ -33,12 +33,14 @@ over the pairs where it applies:
     length         as text: the text length ratio, differs beyond `max_length_ratio` either way
     usage          when both answers report completion tokens: their ratio, differs beyond
                    1 + `usage_tolerance` either way
-    cost           when both answers are priced: the ratio, differs beyond `max_cost_ratio`
-    latency        when both answers have one: the ratio, differs beyond `max_latency_ratio`
+    cost           when both answers are priced: the ratio, differs above `max_cost_ratio`
+    latency        when both answers have one: the ratio, differs above `max_latency_ratio`
 
 Figures (usage, cost, latency) are compared only when both answers have them: a missing figure
-follows from a failed arm, which status and error_class already count. Every ratio rule is
-symmetric (a difference, not a regression: the report shows the direction).
+follows from a failed arm, which status and error_class already count. Length and usage
+differ either way (a shorter answer is a different answer); cost and latency only upwards (a
+cheaper or faster candidate is not a difference to gate on: the detail says "cheaper" /
+"faster", and the report shows the deltas).
 """
 
 from __future__ import annotations
@@ -70,8 +72,8 @@ class DiffConfig:
     text_threshold: float = 0.6  # text differs when its similarity is below this
     max_length_ratio: float = 2.0  # length differs when other/primary is beyond this either way
     usage_tolerance: float = 0.5  # completion tokens ratio beyond 1 + this, either way
-    max_cost_ratio: float = 1.5
-    max_latency_ratio: float = 2.0
+    max_cost_ratio: float = 1.5  # cost differs when other/primary is above this
+    max_latency_ratio: float = 2.0  # latency differs when other/primary is above this
     max_paths: int = 20  # JSON path differences kept per field
 
 
@@ -115,10 +117,11 @@ def diff_answers(primary: Answer, other: Answer, config: DiffConfig | None = Non
         out["usage"] = _ratio_field(tokens_p, tokens_o, 1 + cfg.usage_tolerance,
                                     "completion tokens")
     if primary.cost_usd is not None and other.cost_usd is not None:
-        out["cost"] = _ratio_field(primary.cost_usd, other.cost_usd, cfg.max_cost_ratio, "USD")
+        out["cost"] = _ratio_field(primary.cost_usd, other.cost_usd, cfg.max_cost_ratio, "USD",
+                                   lower="cheaper")
     if primary.latency_ms is not None and other.latency_ms is not None:
         out["latency"] = _ratio_field(primary.latency_ms, other.latency_ms,
-                                      cfg.max_latency_ratio, "ms")
+                                      cfg.max_latency_ratio, "ms", lower="faster")
     return out
 
 
@@ -144,16 +147,20 @@ def _completion_tokens(answer: Answer) -> float | None:
     return float(value) if isinstance(value, (int, float)) else None
 
 
-def _ratio_field(a: float, b: float, limit: float, unit: str) -> dict[str, Any]:
-    """other / primary as the score; differs beyond `limit` or below 1 / `limit`."""
+def _ratio_field(a: float, b: float, limit: float, unit: str, lower: str | None = None
+                 ) -> dict[str, Any]:
+    """other / primary as the score; differs above `limit`, and below 1 / `limit` unless
+    `lower` names what a lower figure is (then it is no difference: "faster", "cheaper")."""
     shown = f"{a:g} -> {b:g} {unit} ({b - a:+g})"
     if a == b:
         return field_diff(False, None, shown, 1.0)
+    if lower is not None and b < a:
+        return field_diff(False, None, f"{shown}, {lower}", b / a if a else None)
     if a == 0 or b == 0:
         kind = "extra" if a == 0 else "missing"
         return field_diff(True, kind, shown, None if a == 0 else 0.0)
     ratio = b / a
-    differs = ratio > limit or ratio < 1 / limit
+    differs = ratio > limit or (lower is None and ratio < 1 / limit)
     return field_diff(differs, "value" if differs else None, f"{shown}, {ratio:.2f}x", ratio)
 
 

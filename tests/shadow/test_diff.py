@@ -151,8 +151,12 @@ def test_figures_are_ratios_beyond_configured_limits() -> None:
     assert out["usage"]["differs"] and out["usage"]["score"] == 2.5
     assert not out["latency"]["differs"] and out["latency"]["score"] == pytest.approx(1.8)
     assert out["cost"]["differs"] and out["cost"]["score"] == pytest.approx(4.0)
-    faster = diff_answers(_answer(), _answer(latency_ms=100.0))["latency"]
-    assert faster["differs"] and faster["score"] == pytest.approx(0.2)  # symmetric
+    faster = diff_answers(_answer(), _answer(latency_ms=100.0, cost_usd=0.0001))
+    assert not faster["latency"]["differs"] and faster["latency"]["score"] == pytest.approx(0.2)
+    assert "faster" in faster["latency"]["detail"] and "cheaper" in faster["cost"]["detail"]
+    assert not faster["cost"]["differs"]  # cost and latency differ upwards only
+    shorter = diff_answers(_answer(), _answer(usage={"completion_tokens": 10}))["usage"]
+    assert shorter["differs"] and shorter["score"] == 0.25  # usage: either way
     loose = DiffConfig(usage_tolerance=2.0, max_cost_ratio=5.0)
     out = diff_answers(_answer(), _answer(usage={"completion_tokens": 100}, cost_usd=0.004), loose)
     assert not out["usage"]["differs"] and not out["cost"]["differs"]
