@@ -84,10 +84,12 @@ def add_parser(sub: Any) -> None:
                    "(by default a recorded answer stands for the primary)")
     r.set_defaults(handler=run_replay)
     g = verbs.add_parser("report", help="shadow.md from a pair log; exit 1 when a gate fails")
-    g.add_argument("log", metavar="LOG", help="a pair log folder or its pairs.jsonl")
+    g.add_argument("log", metavar="LOG", nargs="?", help="a pair log folder or its pairs.jsonl")
     g.add_argument("--out", default=None, metavar="DIR", help="where shadow.md goes (default LOG)")
     g.add_argument("--gate", default=None, metavar="FILE", help="limits on beyond-noise diffs")
     g.add_argument("-q", "--quiet", action="store_true", help="print the verdict line only")
+    g.add_argument("--explain", action="store_true",
+                   help="print the shadow gate file's keys, defaults and meaning, and exit")
     g.set_defaults(handler=run_report)
 
 
@@ -152,11 +154,14 @@ def run_replay(args: argparse.Namespace) -> int:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    try:
-        from harness.shadow.report import shadow_report  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        raise UsageError("harness shadow report is not available in this build yet "
-                         "(harness.shadow.report is missing)") from None
+    from harness.shadow.gate import explain
+    from harness.shadow.report import shadow_report
+
+    if args.explain:
+        print(explain())
+        return 0
+    if not args.log:
+        raise UsageError("harness shadow report needs LOG (a pair log folder) or --explain")
     verdict, text = shadow_report(args.log, out=args.out, gate=args.gate, quiet=args.quiet)
     print(text)
     return int(verdict.exit_code)
