@@ -108,7 +108,9 @@ def openai_chat_to_canonical(body: dict[str, Any]) -> tuple[dict[str, Any], list
 
 def mistral_chat_to_canonical(body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """A Mistral chat request -> (canonical request, notes). Never raises."""
-    body = dict(body) if isinstance(body, dict) else {}
+    if not isinstance(body, dict):
+        return chat_to_canonical(body, MISTRAL_ONLY)
+    body = dict(body)
     notes: list[str] = []
     if "random_seed" in body:
         seed = body.pop("random_seed")
