@@ -20,7 +20,7 @@ direction): the body is already nearly canonical:
     image parts, either dialect    -> {"type": "image_url", "image_url": {"url", "detail"?}}
     tool_calls                     -> {"id", "type": "function", "function": {"name",
                                        "arguments": JSON text}} (Mistral's object arguments
-                                       dumped)
+                                       dumped; other keys of a call, Mistral's index, left out)
     CANONICAL_FIELDS               as they are (stop, tools, tool_choice, response_format held
                                    to their shapes: anything else is left out, noted)
     any other field                -> `extra`, noted (sent as is to another chat dialect)

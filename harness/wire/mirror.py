@@ -101,27 +101,47 @@ def mirror_request(
 
 
 def _net(notes: list[str]) -> list[str]:
-    """The notes without repeats, and without a change undone by the next direction (the
-    canonical spelling in between: "tool_choice: any -> required" then "tool_choice: required
-    -> any" is no change)."""
+    """The notes without repeats, with the two directions composed through the canonical
+    spelling in between: "tool_choice: any -> required" then "tool_choice: required -> any" is
+    no change; "output_config.effort -> reasoning_effort" then "reasoning_effort ->
+    reasoning.effort" is "output_config.effort -> reasoning.effort"; "random_seed -> seed" then
+    "seed: not sent (why)" is "random_seed: not sent (why)"."""
     out: list[str] = []
     for note in dict.fromkeys(notes):
         undone = _reverse(note)
         if undone is not None and undone in out:
             out.remove(undone)
-        else:
+            continue
+        moved = _rename(note)
+        key = moved[0] if moved else note.partition(": not sent (")[0]
+        prior = next((i for i, n in enumerate(out) if (_rename(n) or ("", ""))[1] == key), None)
+        if prior is None or (moved is None and ": not sent (" not in note):
             out.append(note)
+            continue
+        first = _rename(out[prior]) or ("", "")
+        if moved is None:
+            out[prior] = first[0] + note[len(key):]
+        elif moved[1] == first[0]:
+            del out[prior]
+        else:
+            out[prior] = f"{first[0]} -> {moved[1]}"
     return out
 
 
+def _rename(note: str) -> tuple[str, str] | None:
+    """(old, new) of a plain rename note "old -> new", else None."""
+    old, sep, new = note.partition(" -> ")
+    if sep and ":" not in old and "(" not in note and " " not in old + new:
+        return old, new
+    return None
+
+
 def _reverse(note: str) -> str | None:
+    """The value note that undoes `note` ("k: a -> b" -> "k: b -> a"), else None."""
     head, sep, change = note.partition(": ")
     if sep and " -> " in change and "(" not in note:
         old, _, new = change.partition(" -> ")
         return f"{head}: {new} -> {old}"
-    old, sep, new = note.partition(" -> ")
-    if sep and ":" not in old and "(" not in note:
-        return f"{new} -> {old}"
     return None
 
 
@@ -160,7 +180,8 @@ def _translated(
 
 def _rewrites(canonical: dict[str, Any], out: dict[str, Any], dropped: list[str]) -> list[str]:
     """What the target's translator renamed or rewrote at the top level, one note each: a
-    scalar value changed in place, or a value moved under another key (or one level down)."""
+    scalar value changed in place (a word respelled as {type: word} counts as that word), or
+    a value moved under another key (or one level down)."""
     notes = []
     added = {k: v for k, v in out.items() if k not in canonical}
     for key, value in canonical.items():
@@ -168,6 +189,8 @@ def _rewrites(canonical: dict[str, Any], out: dict[str, Any], dropped: list[str]
             continue
         if key in out:
             new = out[key]
+            if isinstance(value, str) and isinstance(new, dict):  # a word respelled {type: w}
+                new = new.get("type")
             if isinstance(value, _SCALARS) and isinstance(new, _SCALARS) and not _same(value, new):
                 notes.append(f"{key}: {_show(value)} -> {_show(new)}")
             continue

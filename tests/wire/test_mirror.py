@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from harness.core.errors import UsageError
 from harness.wire.mirror import Mirrored, mirror_request, protocol_for_path
 from harness.wire.protocol import WireProtocol
 from harness.wire.protocols import MESSAGES, MISTRAL_CHAT, OPENAI_CHAT, RESPONSES
+from tests.realworld import iter_interactions, requires_realworld
 
 BUILTINS = (OPENAI_CHAT, MISTRAL_CHAT, RESPONSES, MESSAGES)
 
@@ -234,6 +236,7 @@ def test_chat_to_messages() -> None:
         "seed: not sent (the Messages API has no seed)",
         "logprobs: not sent (the Messages API has no logprobs)",
         "max_tokens: not in the case, sent 1024 (required by messages)",
+        "tool_choice: required -> any",
         "stop -> stop_sequences",
         "user -> metadata.user_id",
     ]
@@ -365,3 +368,40 @@ def test_mirror_request_is_total(
     assert mirrored.body["model"] == "candidate-model"
     assert all(isinstance(n, str) for n in mirrored.notes)
     json.dumps(mirrored.body)
+
+
+def test_notes_compose_through_the_canonical_spelling() -> None:
+    effort = mirror_request({"model": "c", "max_tokens": 5, "messages": [],
+                             "output_config": {"effort": "high"}}, MESSAGES, RESPONSES, "g")
+    assert "output_config.effort -> reasoning.effort" in effort.notes
+    seed = mirror_request({"model": "m", "messages": [], "random_seed": 4}, MISTRAL_CHAT,
+                          MESSAGES, "c")
+    assert "random_seed: not sent (the Messages API has no seed)" in seed.notes
+    assert not any(n.startswith("seed") for n in seed.notes)
+    choice = mirror_request({"model": "m", "messages": [], "tool_choice": "any"}, MISTRAL_CHAT,
+                            MESSAGES, "c")
+    assert not any(n.startswith("tool_choice") for n in choice.notes)  # any stays any
+    assert choice.body["tool_choice"] == {"type": "any"}
+
+
+@pytest.mark.realworld
+@requires_realworld
+def test_recorded_requests_mirror_to_every_protocol() -> None:
+    """Every recorded request body mirrors to every built-in protocol; OpenAI chat requests
+    come back exactly from the canonical form, and every other protocol's keep their turns."""
+    seen: set[str] = set()
+    for it in iter_interactions():
+        source = protocol_for_path(urlsplit(it.uri).path, it.dialect or "openai")
+        if source is None or not isinstance(it.request, dict):
+            continue
+        seen.add(source.name)
+        assert source.to_canonical is not None
+        canonical, _ = source.to_canonical(it.request)
+        if source is OPENAI_CHAT:
+            again = OPENAI_CHAT.translate(canonical, "openai", it.request.get("model", ""))
+            assert again == it.request, it.file
+        for target in BUILTINS:
+            mirrored = mirror_request(it.request, source, target, "candidate")
+            assert mirrored.body["model"] == "candidate", it.file
+            json.dumps(mirrored.body)
+    assert seen == {p.name for p in BUILTINS}
