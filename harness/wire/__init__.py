@@ -8,6 +8,7 @@ error envelopes.
     normalize.py   any protocol's success body -> core.models.Normalized
     streams.py     SSE -> the protocol's non-stream body + StreamStats (StreamReader)
     errors.py      any error body -> ErrorInfo (dialect, shape variant, error class, ...)
+    mirror.py      a wire request -> another protocol's (protocol_for_path, mirror_request)
 
 Pure functions, no I/O (except reading local image files in dialects.prepare).
 """

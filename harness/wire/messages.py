@@ -26,6 +26,26 @@ Shapes copied from real requests (../shared/realworld: pydantic-ai tool_choice_m
     seed, n, penalties, logprobs, stream_options, reasoning_effort, metadata, response_format
     json_object / text              -> not sent, noted (messages_notes)
 
+Wire -> canonical (`messages_to_canonical`, the shadow proxy's direction):
+
+    system (text or text blocks)    -> a leading system message (noted)
+    messages                        -> canonical messages:
+        text blocks                    text parts (a lone text block: a string)
+        image {source base64 | url}    image_url parts (base64 as a data URI)
+        tool_use blocks                assistant tool_calls, input dumped to JSON text
+        tool_result blocks             role tool messages, before the rest of their user
+                                       message (text kept; images and is_error noted)
+        thinking, documents, server tool blocks, cache_control -> not sent, noted
+    tools {name, description, input_schema} -> function tools; typed (server) tools noted
+    tool_choice auto|any|tool|none  -> auto | required (noted) | {type: function, ...} | none;
+                disable_parallel_tool_use -> parallel_tool_calls false (noted)
+    stop_sequences                  -> stop (noted)
+    metadata.user_id                -> user (noted); other metadata keys noted
+    output_config.format json_schema -> response_format json_schema, named "response" (noted);
+    output_config.effort            -> reasoning_effort (noted)
+    max_tokens, temperature, top_p, stream -> as is
+    thinking, top_k and any other field -> `extra`, noted
+
 A success body is a `message`: text blocks give the text, tool_use blocks the tool calls
 (`input`, an object, dumped to JSON text); stop_reason end_turn / stop_sequence -> stop,
 max_tokens -> length, tool_use -> tool_calls, refusal -> content_filter,
@@ -43,11 +63,13 @@ from typing import Any
 
 from harness.core.models import Normalized, ToolCall, Usage
 from harness.wire.canonical import (
+    CANONICAL_FIELDS,
     HARNESS_KEYS,
     conversation,
     extra_fields,
     field_notes,
     function_of,
+    keep_extra,
     max_tokens_of,
     name_notes,
     text_of,
@@ -248,6 +270,256 @@ def _tool_choice(choice: Any) -> dict[str, Any] | None:
     if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
         return {"type": "tool", "name": choice["function"].get("name")}
     return copy.deepcopy(choice) if isinstance(choice, dict) else None
+
+
+# -- wire request -> canonical ----------------------------------------------------------------
+
+_AS_IS = frozenset({"max_tokens", "temperature", "top_p", "stream"})
+_CHOICES = {"auto": "auto", "any": "required", "none": "none"}
+_CACHE_NOTE = "cache_control: not sent (no canonical prompt caching)"
+
+
+def messages_to_canonical(body: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """A /v1/messages request -> (canonical request, notes). Never raises."""
+    notes: list[str] = []
+    if not isinstance(body, dict):
+        return {"messages": []}, ["body: not a JSON object, mirrored as an empty request"]
+    messages = _system_messages(body.get("system"), notes)
+    messages += canonical_messages(body.get("messages"), notes)
+    request: dict[str, Any] = {"messages": messages}
+    for key, value in body.items():
+        if key in ("model", "system", "messages"):
+            continue
+        if key in _AS_IS:
+            request[key] = copy.deepcopy(value)
+        elif key == "tools":
+            tools = _canonical_tools(value, notes)
+            if tools:
+                request["tools"] = tools
+        elif key == "tool_choice":
+            _from_tool_choice(value, request, notes)
+        elif key == "stop_sequences":
+            stop = [s for s in value if isinstance(s, str)] if isinstance(value, list) else []
+            if stop:
+                request["stop"] = stop
+                notes.append("stop_sequences -> stop")
+            elif value:
+                notes.append("stop_sequences: not sent (not a list of strings)")
+        elif key in ("metadata", "output_config"):
+            _from_object(key, value, request, notes)
+        elif key in CANONICAL_FIELDS:  # a chat spelling, not read from a Messages request
+            notes.append(f"{key}: not sent (a chat field, not read from a Messages request)")
+        else:
+            keep_extra(request, key, value, notes)
+    return request, list(dict.fromkeys(notes))
+
+
+def _system_messages(system: Any, notes: list[str]) -> list[dict[str, Any]]:
+    if system is None or system == "":
+        return []
+    if isinstance(system, list):
+        texts = []
+        for block in system:
+            if isinstance(block, dict) and isinstance(block.get("text"), str):
+                texts.append(block["text"])
+                if "cache_control" in block:
+                    notes.append(_CACHE_NOTE)
+        system = "\n\n".join(texts)
+    if not isinstance(system, str) or not system:
+        notes.append("system: not sent (not text or text blocks)")
+        return []
+    notes.append("system -> messages[0] (system)")
+    return [{"role": "system", "content": system}]
+
+
+def canonical_messages(raw: Any, notes: list[str]) -> list[dict[str, Any]]:
+    """Anthropic messages -> canonical messages (tool results -> role tool messages)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        notes.append("messages: not sent (not a list)")
+        return []
+    out: list[dict[str, Any]] = []
+    for i, message in enumerate(raw):
+        where = f"messages[{i}]"
+        role = message.get("role") if isinstance(message, dict) else None
+        if role not in ("user", "assistant"):
+            notes.append(f"{where}: not sent (not a user or assistant message)")
+            continue
+        content = message.get("content")
+        if isinstance(content, str):
+            out.append({"role": role, "content": content})
+        elif not isinstance(content, list):
+            notes.append(f"{where}.content: not sent (not text or a list of blocks)")
+            out.append({"role": role, "content": ""})
+        elif role == "assistant":
+            out.append(_assistant_message(content, where, notes))
+        else:
+            out.extend(_user_messages(content, where, notes))
+    return out
+
+
+def _user_messages(blocks: list[Any], where: str, notes: list[str]) -> list[dict[str, Any]]:
+    """One user message's blocks -> its tool messages first, then a user message (if any
+    other block is left)."""
+    out: list[dict[str, Any]] = []
+    parts: list[dict[str, Any]] = []
+    for j, block in enumerate(blocks):
+        at = f"{where}.content[{j}]"
+        if isinstance(block, dict) and "cache_control" in block:
+            notes.append(_CACHE_NOTE)
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "tool_result" and isinstance(block, dict):
+            out.append(
+                {
+                    "role": "tool",
+                    "tool_call_id": block.get("tool_use_id"),
+                    "content": _result_text(block, at, notes),
+                }
+            )
+            continue
+        part = _canonical_part(block)
+        if part is None:
+            notes.append(f"{at}: not sent ({str(kind)[:40]!r} block has no canonical part)")
+        else:
+            parts.append(part)
+    if len(parts) == 1 and parts[0]["type"] == "text":
+        out.append({"role": "user", "content": parts[0]["text"]})
+    elif parts or not out:
+        out.append({"role": "user", "content": parts})
+    return out
+
+
+def _canonical_part(block: Any) -> dict[str, Any] | None:
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("type")
+    if kind == "text" and isinstance(block.get("text"), str):
+        return {"type": "text", "text": block["text"]}
+    source = block.get("source")
+    if kind != "image" or not isinstance(source, dict):
+        return None
+    if source.get("type") == "base64" and isinstance(source.get("data"), str):
+        media = source.get("media_type") if isinstance(source.get("media_type"), str) else ""
+        url = f"data:{media or 'image/png'};base64,{source['data']}"
+    elif source.get("type") == "url" and isinstance(source.get("url"), str):
+        url = source["url"]
+    else:
+        return None
+    return {"type": "image_url", "image_url": {"url": url}}
+
+
+def _result_text(block: dict[str, Any], where: str, notes: list[str]) -> str:
+    if block.get("is_error"):
+        notes.append(f"{where}.is_error: not sent (canonical tool messages have no error flag)")
+    content = block.get("content")
+    if isinstance(content, str) or content is None:
+        return content or ""
+    texts = []
+    for k, inner in enumerate(content if isinstance(content, list) else [content]):
+        part = _canonical_part(inner)
+        if part is not None and part["type"] == "text":
+            texts.append(part["text"])
+        else:
+            notes.append(f"{where}.content[{k}]: not sent (tool messages carry text only)")
+    return "".join(texts)
+
+
+def _assistant_message(blocks: list[Any], where: str, notes: list[str]) -> dict[str, Any]:
+    texts: list[str] = []
+    calls: list[dict[str, Any]] = []
+    for j, block in enumerate(blocks):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if isinstance(block, dict) and "cache_control" in block:
+            notes.append(_CACHE_NOTE)
+        if kind == "text" and isinstance(block, dict) and isinstance(block.get("text"), str):
+            texts.append(block["text"])
+        elif kind == "tool_use" and isinstance(block, dict):
+            arguments = block.get("input")
+            if not isinstance(arguments, dict):
+                notes.append(f"{where}.content[{j}].input: not an object, sent as {{}}")
+                arguments = {}
+            calls.append(
+                {
+                    "id": block.get("id"),
+                    "type": "function",
+                    "function": {
+                        "name": str(block.get("name") or ""),
+                        "arguments": json.dumps(arguments, ensure_ascii=False),
+                    },
+                }
+            )
+        else:
+            notes.append(f"{where}.content[{j}]: not sent ({str(kind)[:40]!r} block)")
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(texts)}
+    if calls:
+        message["tool_calls"] = calls
+        message["content"] = message["content"] or None
+    return message
+
+
+def _canonical_tools(raw: Any, notes: list[str]) -> list[dict[str, Any]]:
+    if not isinstance(raw, list):
+        notes.append("tools: not sent (not a list)")
+        return []
+    tools = []
+    for i, tool in enumerate(raw):
+        kind = tool.get("type", "custom") if isinstance(tool, dict) else None
+        if kind != "custom" or not isinstance(tool, dict):
+            notes.append(f"tools[{i}]: not sent ({str(kind)[:40]!r} tool; only custom tools)")
+            continue
+        if "cache_control" in tool:
+            notes.append(_CACHE_NOTE)
+        fn: dict[str, Any] = {"name": str(tool.get("name") or "")}
+        if "description" in tool:
+            fn["description"] = copy.deepcopy(tool["description"])
+        if "input_schema" in tool:
+            fn["parameters"] = copy.deepcopy(tool["input_schema"])
+        if "strict" in tool:
+            fn["strict"] = copy.deepcopy(tool["strict"])
+        tools.append({"type": "function", "function": fn})
+    return tools
+
+
+def _from_tool_choice(choice: Any, request: dict[str, Any], notes: list[str]) -> None:
+    kind = choice.get("type") if isinstance(choice, dict) else None
+    if not isinstance(choice, dict) or kind not in ("auto", "any", "none", "tool"):
+        notes.append(f"tool_choice: not sent ({str(kind)[:40]!r} is not auto, any, tool, none)")
+        return
+    if kind == "tool":
+        request["tool_choice"] = {"type": "function", "function": {"name": choice.get("name")}}
+    else:
+        request["tool_choice"] = _CHOICES[str(kind)]
+        if kind == "any":
+            notes.append("tool_choice: any -> required")
+    if choice.get("disable_parallel_tool_use") is True:
+        request["parallel_tool_calls"] = False
+        notes.append("tool_choice.disable_parallel_tool_use -> parallel_tool_calls false")
+
+
+def _from_object(name: str, value: Any, request: dict[str, Any], notes: list[str]) -> None:
+    """metadata (user_id -> user) and output_config (format -> response_format, effort ->
+    reasoning_effort); every other key is noted."""
+    if not isinstance(value, dict):
+        notes.append(f"{name}: not sent (not an object)")
+        return
+    for key, inner in value.items():
+        fmt = inner if isinstance(inner, dict) else {}
+        if name == "metadata" and key == "user_id":
+            request["user"] = copy.deepcopy(inner)
+            notes.append("metadata.user_id -> user")
+        elif name == "output_config" and key == "effort":
+            request["reasoning_effort"] = copy.deepcopy(inner)
+            notes.append("output_config.effort -> reasoning_effort")
+        elif name == "output_config" and key == "format" and fmt.get("type") == "json_schema":
+            spec = {"name": "response", "schema": copy.deepcopy(fmt.get("schema"))}
+            request["response_format"] = {"type": "json_schema", "json_schema": spec}
+            notes.append(
+                "output_config.format -> response_format json_schema (named 'response': "
+                "Messages schemas have no name)"
+            )
+        else:
+            notes.append(f"{name}.{key}: not sent (no canonical field)")
 
 
 # -- success bodies ----------------------------------------------------------------------------

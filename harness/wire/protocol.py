@@ -22,8 +22,11 @@ The record is data plus a few pure callables:
                   event component), packaged_schema (the `body_schema` schema)
     audit         sniff: how recorded traffic is recognised as this protocol's when the URL
                   path does not say
-    to_canonical  wire request -> canonical request: the shadow proxy's direction (optional;
-                  no built-in protocol implements it yet)
+    to_canonical  wire request -> (canonical request, notes): the shadow proxy's direction
+                  (wire/mirror.py). Total on any JSON object (never raises); a field with no
+                  canonical place is named in a note, and kept untranslated in the canonical
+                  `extra` when a record of the same endpoint could still send it. Optional
+                  (None: requests in this protocol cannot be mirrored); every built-in has one
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ from harness.wire.stream_stats import Assembler
 Body = dict[str, Any]
 # (canonical request, provider dialect, model id) -> the wire body
 Translate = Callable[[Body, str, str], Body]
+# a wire request body -> (the canonical request, one note per change or field not carried)
+ToCanonical = Callable[[Body], tuple[Body, list[str]]]
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ class WireProtocol:
     # a file name under harness/checks/schemas/, or a JSON Schema itself; None: none
     packaged_schema: str | Mapping[str, Any] | None = None
     sniff: Sniff = field(default_factory=Sniff)
-    to_canonical: Callable[[Body], Body] | None = None
+    to_canonical: ToCanonical | None = None
 
     @property
     def label(self) -> str:

@@ -25,11 +25,18 @@ from typing import Any
 
 from harness.core.errors import RegistryError, UnknownEndpointError
 from harness.core.hints import hint
-from harness.wire.chat import normalize_chat, translate_mistral_chat, translate_openai_chat
+from harness.wire.chat import (
+    mistral_chat_to_canonical,
+    normalize_chat,
+    openai_chat_to_canonical,
+    translate_mistral_chat,
+    translate_openai_chat,
+)
 from harness.wire.chat_stream import ChatAssembler
 from harness.wire.messages import (
     ANTHROPIC_VERSION,
     messages_notes,
+    messages_to_canonical,
     normalize_messages,
     translate_messages,
 )
@@ -42,6 +49,7 @@ from harness.wire.responses import (
 from harness.wire.responses import (
     normalize_responses,
     responses_notes,
+    responses_to_canonical,
     translate_responses,
 )
 from harness.wire.responses_stream import ResponsesAssembler
@@ -112,6 +120,7 @@ OPENAI_CHAT = WireProtocol(
     },
     packaged_schema="chat_completion.openai.json",
     sniff=_CHAT_SNIFF,
+    to_canonical=openai_chat_to_canonical,
 )
 
 MISTRAL_CHAT = WireProtocol(
@@ -134,6 +143,7 @@ MISTRAL_CHAT = WireProtocol(
     spec_components={"mistral": ("ChatCompletionResponse", "CompletionChunk")},
     packaged_schema="chat_completion.mistral.json",
     sniff=_CHAT_SNIFF,
+    to_canonical=mistral_chat_to_canonical,
 )
 
 RESPONSES = WireProtocol(
@@ -160,6 +170,7 @@ RESPONSES = WireProtocol(
         sse=("event: response.", '"type":"response.'),
         request=lambda r: "input" in r and "messages" not in r,
     ),
+    to_canonical=responses_to_canonical,
 )
 
 MESSAGES = WireProtocol(
@@ -184,6 +195,7 @@ MESSAGES = WireProtocol(
         body=lambda b: b.get("type") == "message",
         sse=("event: message_start", '"type":"message_start"'),
     ),
+    to_canonical=messages_to_canonical,
 )
 
 # Not a core.registry.Registry: lookups here depend on registration order (the built-ins are
