@@ -4,8 +4,8 @@
                                            the resolved provider/model and the key it uses
     target_protocol(source, target)        the protocol the target is sent: the source's
                                            endpoint when the provider serves it, else chat
-    mirror(body, source, target_proto, m)  the one seam over harness.wire.mirror.mirror_request
-                                           (wire body in the primary's protocol -> the arm's)
+    mirror(body, source, target_proto, m)  harness.wire.mirror.mirror_request, a failure kept
+                                           as `untranslatable` (wire body, primary -> arm)
     shadow_job(target, protocol, body)     a raw Job: the body goes out untouched (the model is
                                            already set), through the provider's base_url, path
                                            and auth like any `harness run` job
@@ -36,6 +36,7 @@ from typing import Any
 from harness.core.errors import UsageError
 from harness.core.models import Case, Exchange, Job, ModelInfo, Provider, Target, Usage
 from harness.shadow.pairs import Answer, Arm
+from harness.wire.mirror import mirror_request
 from harness.wire.protocol import WireProtocol
 from harness.wire.protocols import DEFAULT_ENDPOINT, find_protocol, get_protocol
 
@@ -43,9 +44,6 @@ __all__ = ["ArmTarget", "Mirrored", "answer_from_recorded", "answer_of", "mirror
            "send_arm", "shadow_job", "target_protocol"]
 
 ROLES = ("primary", "candidate", "secondary")
-_RENAMES = {("mistral", "openai"): {"random_seed": "seed"},
-            ("openai", "mistral"): {"seed": "random_seed"}}
-_TOOL_CHOICE = {"mistral": ("required", "any"), "openai": ("any", "required")}
 
 
 @dataclass(frozen=True)
@@ -77,42 +75,11 @@ def target_protocol(source: WireProtocol, target: Target) -> WireProtocol:
     return get_protocol(endpoint, target.dialect)
 
 
-def _fallback_mirror(body: dict[str, Any], source: WireProtocol, target: WireProtocol,
-                     model: str | None) -> Mirrored:
-    """Same protocol: the model replaced. Chat to chat across dialects: the two renames the
-    seed names (tool_choice any/required, random_seed/seed). Anything else: not translated."""
-    out = dict(body)
-    if model is not None:
-        out["model"] = model
-    if source.name == target.name:
-        return Mirrored(out, [], target)
-    if source.endpoint != target.endpoint or source.endpoint != DEFAULT_ENDPOINT:
-        return Mirrored(None, [f"{source.name} -> {target.name}: no translation"], target)
-    src, dst = source.home_dialect or "openai", target.home_dialect or "openai"
-    notes = []
-    for old, new in _RENAMES.get((src, dst), {}).items():
-        if old in out:
-            out[new] = out.pop(old)
-            notes.append(f"{old} -> {new}")
-    frm, to = _TOOL_CHOICE.get(dst, ("", ""))
-    if frm and out.get("tool_choice") == frm:
-        out["tool_choice"] = to
-        notes.append(f"tool_choice {frm!r} -> {to!r}")
-    wants_usage = target.stream is not None and target.stream.usage_opt_in
-    if out.get("stream") is True and src == "mistral" and wants_usage and "stream_options" not in out:
-        out["stream_options"] = {"include_usage": True}  # Mistral streams usage unasked
-        notes.append("stream_options.include_usage added (the primary streams usage unasked)")
-    return Mirrored(out, notes, target)
-
-
 def mirror(body: dict[str, Any], source: WireProtocol, target: WireProtocol,
            model: str | None) -> Mirrored:
     """`body` (the primary's protocol) for `target`'s protocol with `model` (None: keep the
-    body's): harness.wire.mirror.mirror_request when it is there, else the fallback above."""
-    try:
-        from harness.wire.mirror import mirror_request  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return _fallback_mirror(body, source, target, model)
+    body's), through harness.wire.mirror.mirror_request (wire -> canonical -> wire, every
+    change noted); a body it cannot carry is Mirrored(None, [why])."""
     if model is None:
         model = str(body.get("model") or "")
     try:
