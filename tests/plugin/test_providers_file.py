@@ -18,8 +18,8 @@ def test_a_bad_providers_file_is_a_usage_error_with_its_line(project: pytest.Pyt
     result = project.runpytest(*harness_args())
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([
-        "ERROR: harness: providers.yaml: line 4: provider 'm' base_url 'ftp://sim' has scheme "
-        "'ftp', not http or https; it must be an http:// or https:// URL with a host",
+        ("ERROR: harness: providers.yaml: line 4: provider 'm' base_url 'ftp://sim' has scheme "
+        "'ftp', not http or https; it must be an http:// or https:// URL with a host"),
         "*> 4 |     base_url: ftp://sim",
     ])
     assert "Traceback" not in result.stderr.str() + result.stdout.str()
