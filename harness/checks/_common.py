@@ -67,6 +67,8 @@ def parse_bounds(value: Any, what: str) -> tuple[float | None, float | None]:
         for name, bound in (("min", lo), ("max", hi)):
             if bound is not None and not is_number(bound):
                 raise ValueError(f"{what}: {name} must be a number, got {bound!r}")
+            if bound is not None and bound < 0:
+                raise ValueError(f"{what}: {name} must be >= 0, got {bound!r}")
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"{what}: min {lo} is above max {hi}")
         return (None if lo is None else float(lo)), (None if hi is None else float(hi))

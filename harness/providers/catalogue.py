@@ -13,15 +13,20 @@ A providers file looks like the packaged `catalogue.yaml`:
         extends: mistral                # copy everything, override what is given
         base_url: https://mistral-proxy.internal/v1
 
-`endpoints:` maps endpoint names to paths under base_url (default `{chat: /chat/completions}`);
-the names, and `dialect:`, are checked against the registered wire protocols
-(harness.wire.protocols), so a protocol registered by a plugin is usable here too.
-`${VAR}` and `${VAR:-default}` are interpolated from the environment in string values. Keys are
-never read here: a provider names its key's environment variable, the engine reads it.
+Each file (the packaged one too) is parsed and checked against `schema.json` by
+`providers.source` (duplicate keys, types, unknown keys with "did you mean", provider names);
+this module checks what a schema cannot say, each error naming the file and line: `extends`
+names a known provider and forms no cycle, `dialect:` and the `endpoints:` names are those of
+the registered wire protocols (harness.wire.protocols, so a plugin's protocol is usable here),
+`base_url` is an http(s) URL with a host once interpolated.
+`${VAR}` and `${VAR:-default}` are interpolated from the environment in base_url and header
+values; an unset variable without a default is an error naming it. Keys are never read here: a
+provider names its key's environment variable, the engine reads it.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from collections.abc import Iterable, Mapping
@@ -30,11 +35,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from harness.core.errors import ProviderConfigError, UnknownTargetError
 from harness.core.hints import hint
 from harness.core.models import ModelInfo, Price, Provider, Target
+from harness.providers.source import ProvidersSource, url_problem
+from harness.suite.naming import describe
+from harness.suite.yamlmarks import JsonPath
 from harness.wire.protocols import (
     DEFAULT_ENDPOINT,
     dialects,
@@ -42,33 +48,31 @@ from harness.wire.protocols import (
     unknown_endpoint_message,
 )
 
+PACKAGED = "harness/providers/catalogue.yaml"  # the name errors in the packaged file show
 _ENV_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
-_PROVIDER_KEYS = {
-    "description", "base_url", "dialect", "api_key_env", "endpoints", "models", "headers",
-    "secret_headers", "extends",
-}
-_MODEL_KEYS = {
-    "price", "context_window", "max_output", "ranges", "input", "aliases", "notes",
-}
-_PRICE_KEYS = {"input", "output", "cached_input", "per_call"}
+
+
+def unset_variable(value: str, env: Mapping[str, str] | None = None) -> str | None:
+    """The first `${VAR}` of `value` that is unset (or empty) and has no default, or None."""
+    env = os.environ if env is None else env
+    for match in _ENV_RE.finditer(value):
+        name, default = match.group(1), match.group(2)
+        if not env.get(name) and default is None:
+            return name
+    return None
+
+
+def _unset_message(name: str) -> str:
+    return f"environment variable {name} is not set (write ${{{name}:-default}} to give a default)"
 
 
 def interpolate(value: str, where: str, env: Mapping[str, str] | None = None) -> str:
     """Replace ${VAR} / ${VAR:-default}; an unset variable without default is an error."""
     env = os.environ if env is None else env
-
-    def sub(match: re.Match[str]) -> str:
-        name, default = match.group(1), match.group(2)
-        if name in env and env[name] != "":
-            return env[name]
-        if default is not None:
-            return default
-        raise ProviderConfigError(
-            f"{where}: environment variable {name} is not set (write ${{{name}:-default}} "
-            "to give a default)"
-        )
-
-    return _ENV_RE.sub(sub, value)
+    missing = unset_variable(value, env)
+    if missing is not None:
+        raise ProviderConfigError(f"{where}: {_unset_message(missing)}")
+    return _ENV_RE.sub(lambda m: env.get(m.group(1)) or m.group(2) or "", value)
 
 
 @dataclass
@@ -120,26 +124,49 @@ def _hint(name: str, known: Iterable[str]) -> str:
 _SHADOWED = "\x00earlier-"  # the key of a definition a later file extends under its own name
 
 
+@dataclass(frozen=True)
+class _Entry:
+    """One provider as written: its file, its name there and its (schema-checked) mapping."""
+
+    src: ProvidersSource
+    key: str
+    spec: dict[str, Any]
+
+    @property
+    def where(self) -> str:
+        return f"provider {self.key!r}"
+
+    def path(self, *rest: Any) -> JsonPath:
+        return ("providers", self.key, *rest)
+
+    def subject(self, *rest: Any) -> str:
+        """"provider 'x' model 'm' price.input" for `rest` = ("models", "m", "price", "input")."""
+        return self.src.names.subject(self.path(*rest))
+
+    def fail(self, message: str, *rest: Any) -> ProviderConfigError:
+        """An error at the lines of `rest` (a path inside this provider)."""
+        return self.src.fail(message, self.path(*rest))
+
+    def interpolate(self, value: str, env: Mapping[str, str] | None, *rest: Any) -> str:
+        missing = unset_variable(value, env)
+        if missing is not None:
+            raise self.fail(f"{self.where} {rest[0]}: {_unset_message(missing)}", *rest)
+        return interpolate(value, self.where, env)
+
+
 def load_catalogue(
     extra_files: Iterable[str | Path] = (), env: Mapping[str, str] | None = None
 ) -> Catalogue:
-    """The packaged catalogue, then each user file in order (later names override earlier)."""
+    """The packaged catalogue, then each user file in order (later names override earlier).
+
+    Every file is validated the same way; any problem is a ProviderConfigError naming the file
+    and line, with the excerpt.
+    """
     packaged = resources.files("harness.providers").joinpath("catalogue.yaml").read_text("utf-8")
-    raw: dict[str, tuple[str, dict[str, Any]]] = {}
-    _collect(raw, yaml.safe_load(packaged), "harness/providers/catalogue.yaml")
+    raw: dict[str, _Entry] = {}
+    _collect(raw, ProvidersSource.from_text(packaged, PACKAGED))
     for path in extra_files:
-        p = Path(path)
-        try:
-            text = p.read_text("utf-8")
-        except OSError as exc:
-            raise ProviderConfigError(f"{p}: cannot read providers file: {exc.strerror}") from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            where = f"{p}: line {mark.line + 1}" if mark else str(p)
-            raise ProviderConfigError(f"{where}: invalid YAML: {exc}") from None
-        _collect(raw, data, str(p))
+        _collect(raw, ProvidersSource.open(path))
     providers: dict[str, Provider] = {}
     for name in raw:
         if _SHADOWED not in name:
@@ -147,21 +174,9 @@ def load_catalogue(
     return Catalogue(providers)
 
 
-def _collect(raw: dict[str, tuple[str, dict[str, Any]]], data: Any, source: str) -> None:
-    if not isinstance(data, dict) or not isinstance(data.get("providers"), dict):
-        raise ProviderConfigError(
-            f"{source}: a providers file needs a top-level 'providers:' mapping of name -> provider"
-        )
-    for name, spec in data["providers"].items():
-        if not isinstance(spec, dict):
-            raise ProviderConfigError(f"{source}: provider {name!r} must be a mapping")
-        unknown = set(spec) - _PROVIDER_KEYS
-        if unknown:
-            key = min(unknown)
-            raise ProviderConfigError(
-                f"{source}: provider {name!r}: unknown key {key!r}{_hint(key, _PROVIDER_KEYS)}"
-            )
-        name = str(name)
+def _collect(raw: dict[str, _Entry], src: ProvidersSource) -> None:
+    for name, spec in src.doc.data["providers"].items():
+        spec = spec or {}
         if spec.get("extends") == name and name in raw:
             # `mistral: {extends: mistral, base_url: ...}` in a user file: the earlier
             # definition of the same name, changed in a few keys (a proxy, a gateway, a local
@@ -169,94 +184,127 @@ def _collect(raw: dict[str, tuple[str, dict[str, Any]]], data: Any, source: str)
             hidden = f"{name}{_SHADOWED}{len(raw)}"
             raw[hidden] = raw[name]
             spec = {**spec, "extends": hidden}
-        raw[name] = (source, spec)
+        raw[name] = _Entry(src, name, spec)
 
 
-def _build(
-    name: str,
-    raw: dict[str, tuple[str, dict[str, Any]]],
-    env: Mapping[str, str] | None,
-    seen: set[str],
-) -> Provider:
-    source, spec = raw[name]
-    where = f"{source}: provider {name!r}"
-    if name in seen:
-        raise ProviderConfigError(f"{where}: 'extends' forms a cycle")
+def _build(name: str, raw: dict[str, _Entry], env: Mapping[str, str] | None,
+           seen: set[str]) -> Provider:
+    entry = raw[name]
+    spec = entry.spec
     base: Provider | None = None
     if "extends" in spec:
         parent = str(spec["extends"])
         if parent not in raw:
-            raise ProviderConfigError(
-                f"{where}: extends unknown provider {parent!r}{_hint(parent, raw)}"
+            known = [n for n in raw if _SHADOWED not in n]
+            raise entry.fail(
+                f"{entry.where} extends unknown provider {parent!r}{_hint(parent, known)}",
+                "extends",
             )
+        if parent in seen or parent == name:
+            raise entry.fail(f"{entry.where}: 'extends' forms a cycle", "extends")
         base = _build(parent, raw, env, seen | {name})
-    dialect = spec.get("dialect", base.dialect if base else None)
-    if dialect not in dialects():
-        raise ProviderConfigError(f"{where}: dialect must be one of {', '.join(dialects())}, got {dialect!r}")
-    base_url = spec.get("base_url", base.base_url if base else None)
-    if not isinstance(base_url, str) or not base_url:
-        raise ProviderConfigError(f"{where}: base_url is required")
-    base_url = interpolate(base_url, where, env).rstrip("/")
-    endpoints = dict(base.endpoints) if base else {DEFAULT_ENDPOINT: get_protocol(DEFAULT_ENDPOINT).path}
-    if "endpoints" in spec:
-        endpoints = {}
-        for ep, path in (spec["endpoints"] or {}).items():
-            problem = unknown_endpoint_message(ep)  # the registered wire protocols decide
-            if problem is not None:
-                raise ProviderConfigError(f"{where}: {problem}")
-            endpoints[ep] = str(path)
-    models = dict(base.models) if base else {}
-    for model_id, mspec in (spec.get("models") or {}).items():
-        models[str(model_id)] = _model(str(model_id), mspec or {}, f"{where} model {model_id!r}")
     headers = dict(base.headers) if base else {}
     for hname, hvalue in (spec.get("headers") or {}).items():
-        headers[str(hname)] = interpolate(str(hvalue), where, env)
-    secret_headers = tuple(spec.get("secret_headers", base.secret_headers if base else ()))
-    provider = Provider(
+        headers[hname] = entry.interpolate(str(hvalue), env, "headers", hname)
+    secret_headers = spec.get("secret_headers", base.secret_headers if base else ())
+    models = dict(base.models) if base else {}
+    for model_id, mspec in (spec.get("models") or {}).items():
+        models[model_id] = _model(entry, model_id, mspec or {})
+    return Provider(
         name=name,
-        base_url=base_url,
-        dialect=dialect,
+        base_url=_base_url(entry, base, env),
+        dialect=_dialect(entry, base),
         api_key_env=spec.get("api_key_env", base.api_key_env if base else None),
-        endpoints=endpoints,
+        endpoints=_endpoints(entry, base),
         models=models,
         headers=headers,
         secret_headers=tuple(h.lower() for h in secret_headers),
         description=str(spec.get("description", base.description if base else "")),
     )
-    return provider
 
 
-def _num(value: Any, where: str) -> float | None:
+def _dialect(entry: _Entry, base: Provider | None) -> str:
+    dialect = entry.spec.get("dialect", base.dialect if base else None)
+    if dialect is None:
+        raise entry.fail(
+            f"{entry.where} needs a dialect (one of {', '.join(dialects())}), "
+            "or extends: a provider that has one"
+        )
+    if dialect not in dialects():
+        raise entry.fail(
+            f"{entry.where} dialect must be one of {', '.join(dialects())}, "
+            f"got {describe(dialect)}{_hint(dialect, dialects())}",
+            "dialect",
+        )
+    return str(dialect)
+
+
+def _base_url(entry: _Entry, base: Provider | None, env: Mapping[str, str] | None) -> str:
+    if "base_url" not in entry.spec:
+        if base is None:
+            raise entry.fail(
+                f"{entry.where} needs a base_url (or extends: a provider that has one)"
+            )
+        return base.base_url
+    written = entry.spec["base_url"]
+    url = entry.interpolate(written, env, "base_url")
+    problem = url_problem(url)
+    if problem is not None:
+        # the interpolated URL is not shown: a variable may carry a key in its query
+        shown = f"{written!r}" if url == written else f"{written!r} (after interpolation)"
+        raise entry.fail(
+            f"{entry.where} base_url {shown} {problem}; it must be an http:// or https:// "
+            "URL with a host",
+            "base_url",
+        )
+    return url.rstrip("/")
+
+
+def _endpoints(entry: _Entry, base: Provider | None) -> dict[str, str]:
+    if "endpoints" not in entry.spec:
+        if base is not None:
+            return dict(base.endpoints)
+        return {DEFAULT_ENDPOINT: get_protocol(DEFAULT_ENDPOINT).path}
+    endpoints = {}
+    for ep, path in (entry.spec["endpoints"] or {}).items():
+        problem = unknown_endpoint_message(ep)  # the registered wire protocols decide
+        if problem is not None:
+            raise entry.fail(f"{entry.where} endpoints: {problem}", "endpoints", ep)
+        endpoints[ep] = str(path)
+    return endpoints
+
+
+def _finite(entry: _Entry, value: Any, *rest: Any) -> float | None:
+    """A schema-checked number (or None) that must also be finite."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ProviderConfigError(f"{where}: expected a number, got {value!r}")
+    if not math.isfinite(value):
+        raise entry.fail(f"{entry.subject(*rest)} must be a finite number, got {value}", *rest)
     return float(value)
 
 
-def _model(model_id: str, spec: dict[str, Any], where: str) -> ModelInfo:
-    unknown = set(spec) - _MODEL_KEYS
-    if unknown:
-        key = min(unknown)
-        raise ProviderConfigError(f"{where}: unknown key {key!r}{_hint(key, _MODEL_KEYS)}")
+def _model(entry: _Entry, model_id: str, spec: dict[str, Any]) -> ModelInfo:
+    at = ("models", model_id)
     pspec = spec.get("price") or {}
-    unknown = set(pspec) - _PRICE_KEYS
-    if unknown:
-        key = min(unknown)
-        raise ProviderConfigError(f"{where} price: unknown key {key!r}{_hint(key, _PRICE_KEYS)}")
-    per_call = {str(k): float(_num(v, f"{where} per_call {k}") or 0.0) for k, v in (pspec.get("per_call") or {}).items()}
+    per_call = {
+        k: _finite(entry, v, *at, "price", "per_call", k) or 0.0
+        for k, v in (pspec.get("per_call") or {}).items()
+    }
     price = Price(
-        input_per_m=_num(pspec.get("input"), f"{where} price input"),
-        output_per_m=_num(pspec.get("output"), f"{where} price output"),
-        cached_input_per_m=_num(pspec.get("cached_input"), f"{where} price cached_input"),
+        input_per_m=_finite(entry, pspec.get("input"), *at, "price", "input"),
+        output_per_m=_finite(entry, pspec.get("output"), *at, "price", "output"),
+        cached_input_per_m=_finite(entry, pspec.get("cached_input"), *at, "price", "cached_input"),
         per_call=per_call,
     )
     ranges: dict[str, tuple[float, float]] = {}
-    for pname, bounds in (spec.get("ranges") or {}).items():
-        if not (isinstance(bounds, list) and len(bounds) == 2):
-            raise ProviderConfigError(f"{where}: range of {pname!r} must be [min, max]")
-        lo, hi = (_num(b, f"{where} range {pname}") for b in bounds)
-        ranges[str(pname)] = (float(lo or 0.0), float(hi or 0.0))
+    for pname, (lo, hi) in (spec.get("ranges") or {}).items():
+        if math.isnan(lo) or math.isnan(hi) or lo > hi:
+            raise entry.fail(
+                f"{entry.subject(*at, 'ranges', pname)} must be [min, max] with min <= max, "
+                f"got [{lo}, {hi}]",
+                *at, "ranges", pname,
+            )
+        ranges[pname] = (float(lo), float(hi))
     return ModelInfo(
         id=model_id,
         price=price,

@@ -4,7 +4,8 @@ Validation runs in this order and stops at the first problem (the earliest line 
 schema finds several):
   1. YAML syntax, empty file, top level not a mapping, duplicate keys (yamlmarks);
   2. the JSON Schema `schema.json` (shape, types, unknown keys with "did you mean");
-  3. what a schema cannot say: unique case ids, messages or raw body after merging defaults,
+  3. what a schema cannot say: each response_format's json_schema.schema a valid JSON Schema
+     (jsonschema's check_schema), unique case ids, messages or raw body after merging defaults,
      matrix keys naming request fields, check names registered and their arguments accepted.
 
 Merging defaults into a case:
@@ -36,7 +37,13 @@ from harness.suite.cases import Defaults, build_case, read_defaults
 from harness.suite.checkspecs import read_specs
 from harness.suite.naming import describe, did_you_mean, dotted, unknown_key_message
 from harness.suite.request import RAW_REQUEST_KEYS, deep_merge
-from harness.suite.schema import SUITE_SCHEMA_PATH, check_document, request_fields, suite_schema
+from harness.suite.schema import (
+    SUITE_SCHEMA_PATH,
+    check_document,
+    check_embedded_schemas,
+    request_fields,
+    suite_schema,
+)
 from harness.suite.source import SuiteSource, excerpt, format_error
 
 __all__ = [
@@ -163,6 +170,7 @@ def build_suite(src: SuiteSource, *, validate_checks: bool = True) -> Suite:
             (dup.line, dup.line),
         )
     check_document(src)
+    check_embedded_schemas(src)
     data: dict[str, Any] = doc.data
     name = data.get("suite") or Path(src.display).stem
     defaults = read_defaults(src, validate_checks=validate_checks)

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from harness.suite.naming import Namer, describe, did_you_mean, unknown_key_message
+from harness.suite.naming import Namer, describe, did_you_mean, dotted, unknown_key_message
 from harness.suite.source import SuiteSource
 from harness.suite.yamlmarks import Document, JsonPath
 
@@ -71,6 +71,65 @@ def check_request_field(src: SuiteSource, field: str, value: Any, base: JsonPath
     if errors:
         err = pick(errors, src.doc, base)
         raise src.fail(rephrase(err, src.names, base), error_path(err, base))
+
+
+_RESPONSE_SCHEMA = ("response_format", "json_schema", "schema")
+_JSON_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
+
+
+def check_embedded_schemas(src: SuiteSource) -> None:
+    """Every `response_format.json_schema.schema` of the file (defaults, cases, matrix values)
+    is itself a valid JSON Schema (jsonschema's `check_schema`, the draft its `$schema` names,
+    2020-12 by default): a broken one is a load error at its line, not a provider's 400."""
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.validators import Draft202012Validator, validator_for
+
+    for path, schema in _embedded_schemas(src.doc.data):
+        try:
+            validator_for(schema, default=Draft202012Validator).check_schema(schema)
+        except SchemaError as exc:
+            inner = tuple(exc.absolute_path)
+            raise src.fail(_schema_error_sentence(src, path, inner, exc), path + inner) from None
+
+
+def _schema_error_sentence(src: SuiteSource, path: JsonPath, inner: JsonPath, exc: Any) -> str:
+    subject = f"{src.names.subject(path)} is not a valid JSON Schema"
+    value = exc.instance
+    if inner[-1:] == ("type",) and isinstance(value, str) and value not in _JSON_TYPES:
+        hint = did_you_mean(value, _JSON_TYPES)
+        return (
+            f"{subject}: {dotted(inner)} {value!r} is not a JSON Schema type "
+            f"({', '.join(_JSON_TYPES)})" + (f"; did you mean {hint!r}?" if hint else "")
+        )
+    at = f" at {dotted(inner)}" if inner else ""
+    return f"{subject}{at}: {exc.message}"
+
+
+def _embedded_schemas(data: Any) -> list[tuple[JsonPath, dict[str, Any]]]:
+    """(path, schema) of each response format schema written in a suite document."""
+    # (where the value is written, the part of the response format path still to walk in it)
+    found: list[tuple[JsonPath, tuple[str, ...], Any]] = []
+    defaults = data.get("defaults")
+    if isinstance(defaults, dict):
+        found.append((("defaults", "request"), _RESPONSE_SCHEMA, defaults.get("request")))
+    for i, case in enumerate(data.get("cases") or []):
+        if not isinstance(case, dict):
+            continue
+        found.append((("cases", i, "request"), _RESPONSE_SCHEMA, case.get("request")))
+        matrix = case.get("matrix")
+        for key, values in (matrix.items() if isinstance(matrix, dict) else ()):
+            parts = tuple(key.split("."))
+            if _RESPONSE_SCHEMA[: len(parts)] != parts or not isinstance(values, list):
+                continue
+            rest = _RESPONSE_SCHEMA[len(parts):]
+            found.extend((("cases", i, "matrix", key, j), rest, v) for j, v in enumerate(values))
+    out = []
+    for base, rest, value in found:
+        for part in rest:
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, dict):
+            out.append((base + rest, value))
+    return out
 
 
 def error_path(err: Any, base: JsonPath = ()) -> JsonPath:

@@ -93,7 +93,7 @@ def test_bad_providers_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     p = tmp_path / "p.yaml"
     p.write_text("providers: {x: {base_url: 'http://a', dialect: klingon}}", encoding="utf-8")
     err = _err(["targets", "--providers", str(p)], capsys)
-    assert f"{p}: provider 'x': dialect must be one of openai, mistral, anthropic" in err
+    assert f"{p}: line 1: provider 'x' dialect must be one of openai, mistral, anthropic" in err
 
 
 def test_targets_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:

@@ -88,12 +88,12 @@ providers:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("providers: {x: {base_url: 'http://a', dialect: klingon}}", "provider 'x': dialect must be one of openai, mistral, anthropic, got 'klingon'"),
-        ("providers: {x: {base_url: 'http://a', dialect: openai, basse: 1}}", "provider 'x': unknown key 'basse'"),
-        ("providers: {x: {extends: nope}}", "provider 'x': extends unknown provider 'nope'"),
-        ("providers: {x: {base_url: '${NOPE}', dialect: openai}}", "provider 'x': environment variable NOPE is not set"),
-        ("models: {}", "a providers file needs a top-level 'providers:' mapping"),
-        ("providers: {x: {base_url: 'http://a', dialect: openai, models: {m: {price: {inptu: 1}}}}}", "provider 'x' model 'm' price: unknown key 'inptu' (did you mean 'input'?)"),
+        ("providers: {x: {base_url: 'http://a', dialect: klingon}}", "line 1: provider 'x' dialect must be one of openai, mistral, anthropic, got string 'klingon'"),
+        ("providers: {x: {base_url: 'http://a', dialect: openai, basse: 1}}", "line 1: unknown key 'basse' in provider 'x'; did you mean 'base_url'?"),
+        ("providers: {x: {extends: nope}}", "line 1: provider 'x' extends unknown provider 'nope'"),
+        ("providers: {x: {base_url: '${NOPE}', dialect: openai}}", "line 1: provider 'x' base_url: environment variable NOPE is not set"),
+        ("models: {}", "line 1: a providers file needs a top-level 'providers:' mapping"),
+        ("providers: {x: {base_url: 'http://a', dialect: openai, models: {m: {price: {inptu: 1}}}}}", "line 1: unknown key 'inptu' in provider 'x' model 'm' price; did you mean 'input'?"),
     ],
 )
 def test_bad_providers_files(tmp_path: Path, text: str, message: str) -> None:
