@@ -224,7 +224,7 @@ def render_html(report: RunReport, df: pd.DataFrame,
     d = prepare(df)
     records = list(rows) if rows is not None else frame_records(d)
     fail_ids = _failure_ids(records)
-    verdict = "PASS" if report.failed == 0 else "FAIL"
+    verdict = report.verdict
     body = [
         *_header(report, verdict),
         *_head_to_head(report),
@@ -270,9 +270,11 @@ def _header(report: RunReport, verdict: str) -> list[str]:
         facts.append("suites: " + ", ".join(str(s) for s in meta["suites"]))
     return [
         "<header>",
-        (f'<h1>Run {_e(report.run_id)}: <span class="verdict-{verdict.lower()}">{verdict}'
-         f"</span>, {report.passed}/{report.jobs} jobs passed</h1>"),
+        (f'<h1>Run {_e(report.run_id)}: <span class="verdict-{verdict.split()[0].lower()}">'
+         f"{_e(verdict)}</span>, {report.passed}/{report.jobs} jobs passed</h1>"),
         f'<p class="meta">{_e(" · ".join(facts))}</p>',
+        *([f'<p class="incomplete">{_e(report.incomplete_note())}</p>']
+          if not report.complete else []),
         ('<nav><a href="#head-to-head">head to head</a><a href="#pairwise">pairwise</a>'
          '<a href="#plots">plots</a><a href="#jobs">jobs</a><a href="#failures">failures</a>'
          "</nav></header>"),
@@ -297,8 +299,8 @@ def _common(report: RunReport) -> list[str]:
         return []
     return [f"<h3>Over the {report.common_cases} cases every target ran</h3>",
             _table(H2H_HEADER, head_to_head_rows(report.common), table_id="h2h-common-table"),
-            '<p class="note">The targets ran different cases; compare latency and cost between '
-            "targets on this table, where each row covers the same cases.</p>"]
+            ('<p class="note">The targets ran different cases; compare latency and cost between '
+            "targets on this table, where each row covers the same cases.</p>")]
 
 
 def _pairwise(report: RunReport) -> list[str]:

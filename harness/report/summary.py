@@ -164,8 +164,11 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
                     rows: Sequence[Mapping[str, Any]] | None = None) -> str:
     """summary.md: what a reviewer reads in a CI job summary or a pull-request comment.
     `rows`: `records(df)` when the caller has them already."""
-    verdict = "PASS" if report.failed == 0 else "FAIL"
-    out = [f"# Run {report.run_id}: {verdict}, {report.passed}/{report.jobs} jobs passed", ""]
+    out = [f"# Run {report.run_id}: {report.verdict}, {report.passed}/{report.jobs} jobs passed",
+           ""]
+    if not report.complete:
+        out += [(f"**{fmt.md_cell(report.incomplete_note())}** junit.xml lists the jobs not run "
+                "as skipped."), ""]
     facts = _md_facts(report.meta)
     if facts:
         out += [fmt.md_cell("; ".join(facts)), ""]
