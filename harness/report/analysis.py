@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.report import stats
+from harness.report.verdict import verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,35 +155,15 @@ class RunReport:
     # per-target ratios of latency or cost compare like with like only there
     common: list[TargetStats] = field(default_factory=list)
     common_cases: int = 0
-    # how much of its plan the run did (engine.completeness.Completeness.to_dict); None: unknown
-    completeness: dict[str, Any] | None = None
+    completeness: dict[str, Any] | None = None  # engine.completeness: how much of its plan ran
 
     @property
     def failed(self) -> int:
         return self.jobs - self.passed
 
     @property
-    def complete(self) -> bool:
-        return self.completeness is None or bool(self.completeness.get("complete"))
-
-    @property
-    def verdict(self) -> str:
-        """PASS, FAIL, or INCOMPLETE (done/planned) for a run that did not do its whole plan."""
-        if not self.complete:
-            c = self.completeness or {}
-            planned = c.get("jobs_planned")
-            return f"INCOMPLETE ({c.get('jobs_done')}/{planned if planned is not None else '?'})"
-        return "PASS" if self.failed == 0 else "FAIL"
-
-    def incomplete_note(self) -> str:
-        """One sentence on an incomplete run ("" for a complete one)."""
-        if self.complete:
-            return ""
-        c = self.completeness or {}
-        planned, done = c.get("jobs_planned"), c.get("jobs_done") or 0
-        unrun = (f"{planned - done} of {planned} planned jobs were not run"
-                 if isinstance(planned, int) else "the number of planned jobs is unknown")
-        return f"Incomplete run ({c.get('reason') or c.get('state')}): {unrun}."
+    def verdict(self) -> str:  # PASS | FAIL | INCOMPLETE (done/planned): report/verdict.py
+        return verdict(self.failed, self.completeness)
 
     def target(self, name: str) -> TargetStats:
         return next(t for t in self.targets if t.target == name)
@@ -198,9 +179,7 @@ class RunReport:
             "flaky": [asdict(f) for f in self.flaky],
             "common": [asdict(t) for t in self.common],
             "common_cases": self.common_cases,
-            "verdict": self.verdict,
-            "complete": self.complete,
-            "completeness": self.completeness,
+            "verdict": self.verdict, "completeness": self.completeness,
         }
 
 
@@ -598,8 +577,7 @@ def common_stats(d: pd.DataFrame, targets: Sequence[str]) -> tuple[list[TargetSt
     return [target_stats(t, shared[shared["target"] == t]) for t in targets], len(common)
 
 
-def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None,
-            completeness: Mapping[str, Any] | None = None) -> RunReport:
+def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None) -> RunReport:
     """Every figure of the reports, from a results DataFrame (see `frame.to_frame`)."""
     meta = dict(meta or {})
     d = prepare(df)
@@ -619,5 +597,4 @@ def analyze(df: pd.DataFrame, meta: Mapping[str, Any] | None = None,
         flaky=flaky_units(d, targets),
         common=common,
         common_cases=common_cases,
-        completeness=dict(completeness) if completeness is not None else None,
     )

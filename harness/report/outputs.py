@@ -62,7 +62,8 @@ def write_reports(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     df = frame if frame is not None else to_frame(rows or [])
-    report = analyze(df, meta, completeness.to_dict() if completeness is not None else None)
+    report = analyze(df, meta)
+    report.completeness = completeness.to_dict() if completeness is not None else None
     unrun = [u.as_row() for u in completeness.unrun] if completeness is not None else []
     why = "" if completeness is None else "not run: " + (
         "interrupted" if completeness.state == "interrupted" else completeness.reason)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.report import fmt
 from harness.report.analysis import PairStats, RunReport, TargetStats
+from harness.report.verdict import incomplete_note, is_complete
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -166,9 +167,9 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
     `rows`: `records(df)` when the caller has them already."""
     out = [f"# Run {report.run_id}: {report.verdict}, {report.passed}/{report.jobs} jobs passed",
            ""]
-    if not report.complete:
-        out += [(f"**{fmt.md_cell(report.incomplete_note())}** junit.xml lists the jobs not run "
-                "as skipped."), ""]
+    if not is_complete(report.completeness):
+        note = fmt.md_cell(incomplete_note(report.completeness))
+        out += [f"**{note}** junit.xml lists the jobs not run as skipped.", ""]
     facts = _md_facts(report.meta)
     if facts:
         out += [fmt.md_cell("; ".join(facts)), ""]

@@ -161,19 +161,24 @@ def _record(store: CassetteStore, job: Job, text: str) -> None:
     asyncio.run(store.job_done(job))
 
 
-def test_a_cassette_is_written_once_its_group_is_done_and_merged_within_a_run(
+def test_a_cassette_is_written_as_each_job_is_done_and_merged_within_a_run(
     tmp_path: Path,
 ) -> None:
     jobs = _jobs()
     store = CassetteStore(tmp_path, run_id="run-1")
     store.begin(jobs, ["record", "record"])
     store.add(jobs[1], 1, _inter(_body("hello there"), text="r1"))
-    assert asyncio.run(store.job_done(jobs[1])) is None  # repeat 0 not done yet
     path = store.path(jobs[0])
-    assert not path.exists()
+    assert asyncio.run(store.job_done(jobs[1])) == path  # on disk already, marked cut short
+    cut = load_cassette(path)
+    assert [i.body for i in cut.interactions] == [b"r1"]
+    assert (cut.metadata["complete"], cut.metadata["jobs_recorded"],
+            cut.metadata["jobs_planned"]) == (False, 1, 2)
     store.add(jobs[0], 1, _inter(_body("hello there"), text="r0"))
     assert asyncio.run(store.job_done(jobs[0])) == path
-    assert [i.body for i in load_cassette(path).interactions] == [b"r0", b"r1"]  # repeat order
+    whole = load_cassette(path)
+    assert [i.body for i in whole.interactions] == [b"r0", b"r1"]  # repeat order
+    assert "complete" not in whole.metadata and store.written == [path]
 
     # another process of the SAME run holding repeat 1 only: merged; another run: replaced
     other = CassetteStore(tmp_path, run_id="run-1")
