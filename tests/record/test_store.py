@@ -219,3 +219,23 @@ def test_two_processes_record_different_cassettes_in_one_folder(tmp_path: Path) 
         (inter,) = load_cassette(path).interactions
         assert inter.body.decode() == path.parent.parent.name
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".yaml"]
+
+
+def test_a_cut_short_cassette_is_never_replayed_and_auto_records_it_again(
+    tmp_path: Path,
+) -> None:
+    jobs = _jobs()
+    store = CassetteStore(tmp_path, run_id="run-1")
+    store.begin(jobs, ["record", "record"])
+    store.add(jobs[0], 1, _inter(_body("hello there"), text="r0"))
+    path = asyncio.run(store.job_done(jobs[0]))  # the run stops here: repeat 1 never ran
+    assert path is not None and load_cassette(path).metadata["complete"] is False
+
+    later = CassetteStore(tmp_path, run_id="run-2")
+    assert later.plan(jobs, "auto") == ["record", "record"]
+    found = later.lookup(jobs[0], match_key("POST", URL + "/chat/completions",
+                                            _body("hello there")))
+    assert isinstance(found, Miss) and found.error_class == "stale_cassette"
+    assert "was cut short while recording (run run-1 stopped with 1 of 2 jobs recorded)" in (
+        found.message)
+    assert not later.sources  # a cassette not replayed is not named as a source
