@@ -79,24 +79,35 @@ def run(
     sim_latency_ms: float = 20.0,
     run_id: str | None = None,
     history: str | Path | None = None,
+    grace_s: float = 10.0,
 ) -> RunResult:
     """Run suites (files or folders) against targets (`provider/model`) and write the run
-    folder with every report; the arguments mean what `harness run`'s flags mean."""
+    folder with every report; the arguments mean what `harness run`'s flags mean. Called in
+    the main thread, SIGINT / SIGTERM stop the run as they stop `harness run` (the jobs in
+    flight get `grace_s`; the result is INCOMPLETE, `exit_code` 130 / 143) instead of raising
+    KeyboardInterrupt."""
+    from harness.engine.stop import Stop
     from harness.session import Run, RunSettings, plan_run
-    from harness.session.terminal import cassette_lines, summary_lines, verdict_line
+    from harness.session.terminal import (
+        cassette_lines,
+        resume_lines,
+        summary_lines,
+        verdict_line,
+    )
 
     settings = RunSettings(
         suites=_as_list(suites), targets=_as_list(targets), providers=_as_list(providers),
         mode=mode, simulate=simulate, concurrency=concurrency, out=str(out),
         cassettes=str(cassettes), timeout_s=timeout_s, retries=retries, seed=seed,
         shard=shard, pace=pace, sim_latency_ms=sim_latency_ms, run_id=run_id, runner="api",
-        history=None if history is None else str(history),
+        history=None if history is None else str(history), grace_s=grace_s,
     )
     plan = plan_run(settings)
     with Run(plan) as session:
-        session.run_all()
+        session.run_all(stop=Stop(grace_s))
         outcome = session.finish()
     lines = [*plan.notes, *summary_lines(outcome),
-             *cassette_lines(outcome.rows, plan.store, pace), verdict_line(outcome)]
+             *cassette_lines(outcome.rows, plan.store, pace), verdict_line(outcome),
+             *resume_lines(outcome)]
     return RunResult(run_dir=outcome.run_dir, exit_code=outcome.exit_code, meta=outcome.meta,
                      records=outcome.rows, lines=lines, _frame=outcome.written.frame)

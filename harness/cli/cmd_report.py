@@ -18,7 +18,10 @@ def add_parser(sub: Any) -> None:
         "junit.xml into it, then print the summary. Several folders are merged into one report, "
         "written to --out, only when they are the shards of one run (same plan fingerprint, "
         "different --shard, no job in two); distinct runs are refused: compare them with "
-        "`harness compare` or `harness history`.",
+        "`harness compare` or `harness history`. A run that did not do its whole plan "
+        "(interrupted by a signal, killed, or fewer rows than planned) is reported INCOMPLETE "
+        "(done/planned) in every file, its unrun jobs are skipped in junit.xml, and the exit "
+        "code is 1; otherwise 0.",
     )
     p.add_argument("runs", nargs="+", metavar="RUN_DIR", help="run folder(s) or results files")
     p.add_argument("--out", default=None, metavar="DIR",
@@ -50,6 +53,21 @@ def _check_shards(paths: list[str], df: Any) -> None:
     check_shards(runs, jobs)
 
 
+def completeness_of(paths: list[str], df: Any) -> Any:
+    """The completeness of the run folders given (their shards summed)."""
+    from harness.engine.completeness import assess, merge
+    from harness.engine.results import read_meta
+
+    parts = []
+    for p in paths:
+        folder = Path(p) if Path(p).is_dir() else Path(p).parent
+        meta = read_meta(folder)
+        rows = df[df["run_id"].astype(str) == str(meta.get("run_id") or folder.name)] \
+            if len(paths) > 1 else df
+        parts.append(assess(folder, meta, [str(j) for j in rows["job_id"].tolist()]))
+    return merge(parts)
+
+
 def run(args: argparse.Namespace) -> int:
     from harness.report.frame import load_run
     from harness.report.outputs import write_reports
@@ -67,7 +85,9 @@ def run(args: argparse.Namespace) -> int:
     df = load_run(args.runs if len(args.runs) > 1 else args.runs[0])
     if len(args.runs) > 1:
         _check_shards(args.runs, df)
-    written = write_reports(out, frame=df, meta=merged_meta(df.attrs.get("runs", [])))
+    done = completeness_of(args.runs, df)
+    written = write_reports(out, frame=df, meta=merged_meta(df.attrs.get("runs", [])),
+                            completeness=done)
     report = written.report
     for line in failure_lines(failed_records(written.frame)):
         print(line)
@@ -76,4 +96,7 @@ def run(args: argparse.Namespace) -> int:
         print()
         print(render_pairs_text(report.pairs))
     print(f"wrote {', '.join(p.name for p in written.paths)} in {out}")
+    if not done.complete:
+        print(f"{done.label}: {done.reason}; {report.passed}/{report.jobs} jobs passed")
+        return 1
     return 0

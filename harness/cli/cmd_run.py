@@ -18,9 +18,11 @@ def add_parser(sub: Any) -> None:
         "run",
         help="run suites against targets",
         description="Run every case of the given suites against every target, in parallel. "
-        "Exit 0 when every check passed, 1 when one failed, 2 on a usage error.",
+        "Exit 0 when every check passed, 1 when one failed, 2 on a usage error; SIGINT "
+        "(Ctrl-C) or SIGTERM stop it early: the jobs in flight get --grace seconds, the rows and "
+        "reports are written (INCOMPLETE), and it exits 130 (SIGINT) or 143 (SIGTERM).",
     )
-    p.add_argument("suites", nargs="+", metavar="SUITE_OR_DIR", help="suite files or folders")
+    p.add_argument("suites", nargs="*", metavar="SUITE_OR_DIR", help="suite files or folders")
     p.add_argument("-t", "--target", action="append", default=[], metavar="PROVIDER/MODEL",
                    help="target to run against (repeatable, or comma-separated)")
     p.add_argument("--providers", action="append", default=[], metavar="FILE",
@@ -60,6 +62,14 @@ def add_parser(sub: Any) -> None:
                    help="append the finished run to this run history: a SQLite file (e.g. "
                    "reports/history.sqlite) or a postgresql:// URL (default: $HARNESS_HISTORY "
                    "when set, else no history); see `harness history`")
+    p.add_argument("--grace", type=non_negative, default=10.0, metavar="SECONDS",
+                   help="after SIGINT / SIGTERM, how long the requests in flight may still "
+                   "finish before they are cancelled (default 10; a second Ctrl-C cancels them "
+                   "at once)")
+    p.add_argument("--resume", default=None, metavar="RUN_DIR",
+                   help="run only the jobs of an interrupted run folder that have no row yet, "
+                   "with that run's own arguments (run.json argv), appending to its results; "
+                   "give no suites or targets with it")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -91,14 +101,43 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
         run_id=args.run_id,
-        history=args.history,
+        history=args.history, grace_s=args.grace,
     )
 
 
 def run(args: argparse.Namespace) -> int:
     from harness.cli.running import execute_run
 
-    return execute_run(settings_from(args), progress=not args.quiet and sys.stderr.isatty())
+    progress = not args.quiet and sys.stderr.isatty()
+    if args.resume is not None:
+        return _resume(args, progress)
+    if not args.suites:
+        raise UsageError("no suite given: pass suite files or folders (or --resume RUN_DIR)")
+    return execute_run(settings_from(args), progress=progress)
+
+
+def _resume(args: argparse.Namespace, progress: bool) -> int:
+    """`--resume RUN_DIR`: the run's own arguments, only the jobs without a row."""
+    from pathlib import Path
+
+    from harness.cli.running import execute_run
+    from harness.session.resume import resume_argv
+
+    if args.suites or args.target or args.run_id:
+        raise UsageError("--resume RUN_DIR runs the folder's own suites and targets: give no "
+                         "suites, --target or --run-id with it")
+    run_dir = Path(args.resume)
+    argv = resume_argv(run_dir)
+    parser = argparse.ArgumentParser(prog="harness run")
+    add_parser(parser.add_subparsers())
+    try:
+        old = parser.parse_args(["run", *argv])
+    except SystemExit:
+        raise UsageError(f"--resume {run_dir}: its run.json argv no longer parses: "
+                         f"{' '.join(argv)}") from None
+    settings = settings_from(old).but(argv=("run", *argv), out=str(run_dir.parent),
+                                      grace_s=args.grace)
+    return execute_run(settings, progress=progress, resume=run_dir)
 
 
 __all__ = ["MissingCredentialError", "add_parser", "run"]

@@ -3,32 +3,50 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
+from harness.engine.stop import Stop
 from harness.session import Run, RunSettings, plan_run
-from harness.session.terminal import cassette_lines, summary_lines, verdict_line
+from harness.session.terminal import cassette_lines, resume_lines, summary_lines, verdict_line
 
 __all__ = ["execute_run"]
 
 
-def execute_run(settings: RunSettings, *, progress: bool = False) -> int:
-    """Plan, run, report, print; the exit code (0 all passed, 1 a check failed)."""
-    plan = plan_run(settings)
+def execute_run(settings: RunSettings, *, progress: bool = False,
+                resume: Path | None = None) -> int:
+    """Plan, run, report, print; the exit code (0 all passed, 1 a check failed, 130 / 143
+    stopped by SIGINT / SIGTERM). `resume`: an interrupted run folder to finish."""
+    prior: list[dict[str, Any]] | None = None
+    if resume is not None:
+        from harness.session.resume import resume_plan
+
+        plan, prior = resume_plan(settings, resume)
+    else:
+        plan = plan_run(settings)
     for note in plan.notes:
         print(note, file=sys.stderr)
     bar = _Progress(len(plan.jobs)) if progress else None
-    with Run(plan) as run:
+    stop = Stop(settings.grace_s)
+    with Run(plan, run_dir=resume, prior_rows=prior) as run:
         try:
-            run.run_all(on_result=bar.advance if bar else None)
+            run.run_all(on_result=bar.advance if bar else None, stop=stop)
         finally:
             if bar:
                 bar.close()
+        if stop.requested:
+            print(f"{stop.signal}: stopped dispatching; "
+                  + (f"{stop.cancelled} job(s) in flight cancelled after the {stop.grace_s:g} s "
+                     "grace period" if stop.cancelled else "the jobs in flight finished"),
+                  file=sys.stderr)
         outcome = run.finish()
     for line in summary_lines(outcome):
         print(line)
     for line in cassette_lines(outcome.rows, plan.store, settings.pace):
         print(line)
     print(verdict_line(outcome))
+    for line in resume_lines(outcome):
+        print(line)
     return outcome.exit_code
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from harness.core.models import Job
 from harness.engine.executor import Executor, JobRun
 from harness.engine.send import PrepareFn, SendOptions, execute
+from harness.engine.stop import Stop
 
 __all__ = ["EvaluateFn", "PrepareFn", "SendOptions", "execute", "run_jobs"]
 
@@ -70,6 +71,7 @@ async def run_jobs(
     on_result: Callable[[dict[str, Any]], None] | None = None,
     evaluate_fn: EvaluateFn | None = None,
     state: dict[str, Any] | None = None,
+    stop: Stop | None = None,
 ) -> list[dict[str, Any]]:
     """Run every job, at most `concurrency` in flight per target; return the rows in job order.
 
@@ -79,7 +81,9 @@ async def run_jobs(
     dict per run, owned by the session. `executor.flush()` runs once every job is done (the
     cassettes still pending are written). On cancellation (Ctrl-C) the in-flight jobs are
     cancelled and CancelledError propagates; on a bug in any job the others are cancelled and
-    that exception propagates.
+    that exception propagates. `stop` (engine/stop.py): once requested, no job is started,
+    the jobs in flight get its grace period, and the rows of the jobs that finished are
+    returned (in job order; the others have none).
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -93,6 +97,8 @@ async def run_jobs(
 
     async def worker(indices: Any) -> None:
         for i in indices:  # a shared iterator: each index is taken by exactly one worker
+            if stop is not None and stop.requested:
+                return
             job = jobs[i]
             row = await run_job(job, executor.begin(job), run_id=run_id, evaluate=evaluate,
                                 state=state)
@@ -107,8 +113,15 @@ async def run_jobs(
         shared = iter(indices)
         for _ in range(min(concurrency, len(indices))):
             tasks.append(asyncio.create_task(worker(shared)))
-    await _wait_all(tasks)
+    watch = asyncio.create_task(stop.watch(tasks)) if stop is not None else None
+    try:
+        await _wait_all(tasks)
+    finally:
+        if watch is not None:
+            watch.cancel()
     await executor.flush()
+    if stop is not None and stop.requested:
+        return [row for row in rows if row is not None]
     return rows  # type: ignore[return-value]  # every slot is filled once _wait_all returns
 
 

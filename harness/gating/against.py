@@ -15,7 +15,7 @@ from harness.core.errors import UsageError
 from harness.engine.results import read_meta
 from harness.gating.cases import select_target
 from harness.gating.judge import GateVerdict, judge_rows
-from harness.gating.run import read_run, write_gate_files
+from harness.gating.run import judge_complete, read_run, write_gate_files
 from harness.gating.spec import GateSpec, load_spec
 from harness.history.connect import opened
 from harness.history.queries import last_good_run
@@ -57,6 +57,7 @@ def gate_against_history(
             "gate against a named run with --baseline RUN")
     base_id, base_rows = found
     verdict = judge_rows(cand_rows, base_rows, spec, target=chosen, baseline_target=chosen)
+    judge_complete(verdict, folder, cand_rows)
     verdict.notes.append(f"baseline: the last good run of {chosen} in the history "
                          f"{store.display}: {base_id}")
     if write:

@@ -1,7 +1,9 @@
 """`gate(candidate, baseline, spec)`: run folders in, the verdict and its files out.
 
 Reads both run folders (results.jsonl, run.json), judges them with `judge_rows`, and writes
-gate.md, gate.json and gate-junit.xml into the candidate's folder (or `out`).
+gate.md, gate.json and gate-junit.xml into the candidate's folder (or `out`). A candidate that
+did not do its whole plan (interrupted, killed, fewer rows than planned: engine/completeness.py)
+never passes: the threshold `complete` fails and names how much ran.
 """
 
 from __future__ import annotations
@@ -9,12 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from harness.core.errors import UsageError
+from harness.engine.completeness import assess
 from harness.engine.results import RESULTS_FILE, read_meta, read_results
-from harness.gating.judge import GateVerdict, judge_rows
+from harness.gating.judge import FAIL, GateVerdict, ThresholdResult, judge_rows
 from harness.gating.render import render_json, render_junit, render_markdown
 from harness.gating.spec import GateSpec, load_spec
 
-__all__ = ["GATE_FILES", "gate", "read_run", "write_gate_files"]
+__all__ = ["GATE_FILES", "gate", "judge_complete", "read_run", "write_gate_files"]
 
 GATE_FILES = ("gate.md", "gate.json", "gate-junit.xml")
 
@@ -30,6 +33,20 @@ def read_run(path: str | Path, role: str) -> tuple[Path, list[dict], str]:
     rows = read_results(results)
     run_id = str(read_meta(folder).get("run_id") or folder.name)
     return folder, [{**r, "run_id": r.get("run_id") or run_id} for r in rows], run_id
+
+
+def judge_complete(verdict: GateVerdict, folder: Path, rows: list[dict]) -> GateVerdict:
+    """Fail the verdict when the candidate run folder is incomplete (see the module doc)."""
+    done = assess(folder, read_meta(folder), [str(r.get("job_id")) for r in rows])
+    if done.complete:
+        return verdict
+    shown = f"{done.done}/{done.planned if done.planned is not None else '?'} jobs"
+    verdict.results.insert(0, ThresholdResult(
+        "complete", done.done, done.planned, False,
+        f"the candidate run is {done.label} ({done.reason}): an incomplete run is never green",
+        FAIL, shown, "every planned job"))
+    verdict.passed = False
+    return verdict
 
 
 def write_gate_files(verdict: GateVerdict, out: Path) -> list[Path]:
@@ -61,6 +78,7 @@ def gate(
     _, base_rows, _ = read_run(baseline, "baseline")
     verdict = judge_rows(cand_rows, base_rows, spec, target=target,
                          baseline_target=baseline_target)
+    judge_complete(verdict, folder, cand_rows)
     if write:
         write_gate_files(verdict, Path(out) if out is not None else folder)
     return verdict

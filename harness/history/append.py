@@ -5,6 +5,8 @@ A run whose run.json still says "running" is refused: its rows are incomplete an
 be writing (a run killed with SIGKILL stays "running"; its rows can be read with `harness
 report`, not kept as history). "interrupted" and "failed" runs are stored with that status and
 flagged: `history list` and `trend` show them, `regressions` and `last_good_run` skip them.
+A run.json that says "complete" over fewer rows than it planned (`jobs_done` < `jobs_planned`)
+is stored as "interrupted" too: an incomplete run is never a baseline.
 """
 
 from __future__ import annotations
@@ -75,6 +77,11 @@ def add_rows(store: Store, meta: Mapping[str, Any], rows: Sequence[Mapping[str, 
         note = f" (flagged {status}: listed, never used as a baseline)"
     else:
         note = ""
+    planned = meta.get("jobs_planned")
+    if status == "complete" and isinstance(planned, int) and len(rows) < planned:
+        meta = {**meta, "status": "interrupted"}
+        note = (f" (flagged interrupted: {len(rows)} of {planned} planned jobs have a row; "
+                "listed, never used as a baseline)")
     try:
         added = store.add(run_record(meta, rows, run_id), rows, Encoder())
     except store.errors as exc:

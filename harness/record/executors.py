@@ -1,8 +1,9 @@
 """The record and replay executors (harness.engine.executor's interface) over a CassetteStore.
 
     RecordExecutor(live, store)   sends like the live executor, keeps every turn's exchange
-                                  (secrets scrubbed) and writes the job's cassette once all the
-                                  jobs of its case/target/variant are done
+                                  (secrets scrubbed) and rewrites the job's cassette as each
+                                  job is done (`complete: false` until all the jobs of its
+                                  case/target/variant are: record/store.py)
     ReplayExecutor(store, ...)    no network: the recorded interaction becomes the Exchange
                                   (record/replay.py); a missing or stale cassette is a miss
                                   (error_class no_recording / stale_cassette / bad_cassette)
@@ -55,8 +56,10 @@ class _RecordJob:
         return exchange
 
     async def done(self, row: dict[str, Any]) -> None:
-        row["cassette"] = str(self.store.path(self.job))
+        # written before the row is: a row names its cassette only once it is on disk
         await self.store.job_done(self.job)
+        path = self.store.path(self.job)
+        row["cassette"] = str(path) if path.is_file() else None
 
 
 class RecordExecutor:

@@ -5,7 +5,7 @@
     store.begin(jobs, plans)            -> the jobs that record are counted per cassette
     store.lookup(job, key, turn)        -> Interaction, or a Miss (no_recording / stale_cassette)
     store.add(job, turn, interaction)   -> kept in memory
-    await store.job_done(job)           -> the cassette is written once all its jobs are done
+    await store.job_done(job)           -> the cassette is (re)written with every job done so far
 
 One cassette per case, target and variant (`cassette_path`); its jobs (the repeats) are one
 group. Loading is lazy (a cassette is read the first time one of its jobs needs it, once, and
@@ -23,11 +23,15 @@ unified diff. A stale cassette is never replayed, and `auto` does not silently r
 re-recording is explicit (`--mode record`).
 
 Recording: interactions are collected in memory per cassette, keyed by (repeat, turn), and the
-cassette is written ONCE, when every job of its group is done, ordered by repeat then turn (so
-replay order never depends on which task finished first). The write is atomic (temp file +
+cassette is rewritten each time one of its jobs is done (before that job's row is written, so
+a row never names a cassette that is not on disk), ordered by repeat then turn (so replay
+order never depends on which task finished first). Until every job of its group is done its
+metadata says `complete: false` (with `jobs_recorded` / `jobs_planned`), so a run interrupted
+while recording keeps every answer it got, and that cut-short cassette is never replayed as
+if whole: replay calls it stale and `auto` records it again. The write is atomic (temp file +
 rename) under an exclusive `flock` on the cassette's folder, so two processes (xdist workers)
 never interleave; a cassette already written by the SAME run (another worker holding other
-repeats of it) is merged, one from an earlier run is replaced.
+repeats of it, or the run being resumed) is merged, one from an earlier run is replaced.
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ class CassetteStore:
         self._locks: dict[Path, asyncio.Lock] = {}
         self.sources: set[str] = set()  # `source` of every cassette replayed
         self.written: list[Path] = []
+        self._written: set[Path] = set()
 
     # -- paths and plans ---------------------------------------------------------------------
 
@@ -138,9 +143,17 @@ class CassetteStore:
             path = self.path(job)
             found = exists.get(path)
             if found is None:
-                found = exists[path] = path.is_file()
+                found = exists[path] = path.is_file() and not self._cut_short(path, job)
             plans.append("replay" if found else "record")
         return plans
+
+    def _cut_short(self, path: Path, job: Job) -> bool:
+        """Whether a cassette was cut short while recording (`auto` records it again)."""
+        loaded = self._load(path, job)
+        if isinstance(loaded, _Loaded) and loaded.cassette.metadata.get("complete") is False:
+            self._loaded.pop(path, None)
+            return True
+        return False
 
     def begin(self, jobs: Sequence[Job], plans: Sequence[str]) -> None:
         """Register the jobs about to record: a cassette is written when all the jobs
@@ -180,9 +193,6 @@ class CassetteStore:
                 if inter.repeat is not None:
                     by_slot.setdefault((inter.repeat, inter.turn or 1), inter)
             result = _Loaded(cassette, by_key, by_slot)
-            source = cassette.metadata.get("source")
-            if source:
-                self.sources.add(str(source))
         self._loaded[path] = result
         return result
 
@@ -199,13 +209,17 @@ class CassetteStore:
                     f"(cassette {path}): record it with {record_hint(job, extra=self.hint_args)}",
                 )
             return loaded
+        source = loaded.cassette.metadata.get("source")
+        if loaded.cassette.metadata.get("complete") is False:
+            return self._partial(job, path, loaded.cassette.metadata)
+        if source:
+            self.sources.add(str(source))
         slot = loaded.by_slot.get((job.repeat, turn))
         if slot is not None and slot.key == key:
             return slot
         matches = loaded.by_key.get(key)
         if matches and not loaded.by_slot and job.repeat < len(matches):
             return matches[job.repeat]  # a cassette without repeat marks (another tool's)
-        source = loaded.cassette.metadata.get("source")
         hint = record_hint(job, str(source) if source else None, self.hint_args)
         what = f"repeat {job.repeat}" + (f", turn {turn}" if turn > 1 else "")
         if matches:
@@ -225,6 +239,18 @@ class CassetteStore:
             f"{closest(key, loaded.cassette.interactions)}\nre-record it with {hint}",
         )
 
+    def _partial(self, job: Job, path: Path, metadata: dict[str, Any]) -> Miss:
+        source = metadata.get("source")
+        hint = record_hint(job, str(source) if source else None, self.hint_args)
+        return Miss(
+            "stale_cassette",
+            f"cassette {path} for case {job.case.id} on target {job.target.name}{_where(job)} "
+            f"was cut short while recording (run {metadata.get('run_id')} stopped with "
+            f"{metadata.get('jobs_recorded', '?')} of {metadata.get('jobs_planned', '?')} jobs "
+            f"recorded): it is not replayed as if complete; `--mode auto` records it again, or "
+            f"re-record it with {hint}",
+        )
+
     # -- record ------------------------------------------------------------------------------
 
     def add(self, job: Job, turn: int, interaction: Interaction) -> None:
@@ -234,13 +260,14 @@ class CassetteStore:
         self._recorded.setdefault(self.path(job), {})[(job.repeat, turn)] = interaction
 
     async def job_done(self, job: Job) -> Path | None:
-        """Count a recorded job; write its cassette when its whole group is done."""
+        """Count a recorded job and write its cassette with every job done so far (marked
+        `complete: false` until its whole group is done); None when nothing is on disk."""
         path = self.path(job)
         group = self._groups.get(path)
         if group is None:
             return None
         group.done += 1
-        if group.done < group.jobs or group.written:
+        if group.written:
             return None
         return await self._write(path)
 
@@ -260,19 +287,23 @@ class CassetteStore:
             group = self._groups[path]
             if group.written:
                 return None
-            group.written = True
-            recorded = self._recorded.pop(path, {})
+            complete = group.done >= group.jobs
+            group.written = complete
+            recorded = (self._recorded.pop(path, {}) if complete
+                        else dict(self._recorded.get(path, {})))
             if not recorded:
                 return None  # nothing got an HTTP response: nothing to write
             job = self._group_jobs[path]
-            cassette = Cassette(
-                path,
-                [recorded[slot] for slot in sorted(recorded)],
-                self._metadata(job),
-            )
+            metadata = self._metadata(job)
+            if not complete:
+                metadata = {"complete": False, "jobs_recorded": group.done,
+                            "jobs_planned": group.jobs, **metadata}
+            cassette = Cassette(path, [recorded[slot] for slot in sorted(recorded)], metadata)
             await asyncio.to_thread(_save_locked, cassette, self.run_id)
             self._loaded.pop(path, None)
-            self.written.append(path)
+            if path not in self._written:
+                self._written.add(path)
+                self.written.append(path)
             return path
 
     def _metadata(self, job: Job) -> dict[str, Any]:

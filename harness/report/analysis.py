@@ -39,6 +39,7 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.report import stats
+from harness.report.verdict import verdict
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,10 +155,15 @@ class RunReport:
     # per-target ratios of latency or cost compare like with like only there
     common: list[TargetStats] = field(default_factory=list)
     common_cases: int = 0
+    completeness: dict[str, Any] | None = None  # engine.completeness: how much of its plan ran
 
     @property
     def failed(self) -> int:
         return self.jobs - self.passed
+
+    @property
+    def verdict(self) -> str:  # PASS | FAIL | INCOMPLETE (done/planned): report/verdict.py
+        return verdict(self.failed, self.completeness)
 
     def target(self, name: str) -> TargetStats:
         return next(t for t in self.targets if t.target == name)
@@ -173,6 +179,7 @@ class RunReport:
             "flaky": [asdict(f) for f in self.flaky],
             "common": [asdict(t) for t in self.common],
             "common_cases": self.common_cases,
+            "verdict": self.verdict, "completeness": self.completeness,
         }
 
 

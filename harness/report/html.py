@@ -30,6 +30,7 @@ from harness.report.summary import (
     pair_rows,
 )
 from harness.report.summary import records as frame_records
+from harness.report.verdict import incomplete_note, is_complete
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -224,7 +225,7 @@ def render_html(report: RunReport, df: pd.DataFrame,
     d = prepare(df)
     records = list(rows) if rows is not None else frame_records(d)
     fail_ids = _failure_ids(records)
-    verdict = "PASS" if report.failed == 0 else "FAIL"
+    verdict = report.verdict
     body = [
         *_header(report, verdict),
         *_head_to_head(report),
@@ -270,9 +271,11 @@ def _header(report: RunReport, verdict: str) -> list[str]:
         facts.append("suites: " + ", ".join(str(s) for s in meta["suites"]))
     return [
         "<header>",
-        (f'<h1>Run {_e(report.run_id)}: <span class="verdict-{verdict.lower()}">{verdict}'
-         f"</span>, {report.passed}/{report.jobs} jobs passed</h1>"),
+        (f'<h1>Run {_e(report.run_id)}: <span class="verdict-{verdict.split()[0].lower()}">'
+         f"{_e(verdict)}</span>, {report.passed}/{report.jobs} jobs passed</h1>"),
         f'<p class="meta">{_e(" · ".join(facts))}</p>',
+        *([f'<p class="incomplete">{_e(incomplete_note(report.completeness))}</p>']
+          if not is_complete(report.completeness) else []),
         ('<nav><a href="#head-to-head">head to head</a><a href="#pairwise">pairwise</a>'
          '<a href="#plots">plots</a><a href="#jobs">jobs</a><a href="#failures">failures</a>'
          "</nav></header>"),

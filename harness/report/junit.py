@@ -7,6 +7,8 @@
           <failure message="failure titles" type="first failed check">expected/received</failure>
           or <error message=error_message type=error_class> when no HTTP response came
           <system-out>reproduce (curl, key as $VAR)</system-out> on a failed job
+        <testcase ...><skipped message="not run: interrupted"/></testcase>   a job of an
+          incomplete run's plan that has no row (engine/completeness.py)
 
 [VARIANT] only when the job has a matrix variant, [rN] only when its case has repeats.
 """
@@ -57,20 +59,35 @@ def failure_body(failures: list[dict[str, Any]]) -> str:
     return "\n".join(parts)
 
 
+def _skipped(unrun: Sequence[Mapping[str, Any]], why: str, suites: dict[str, list[str]],
+             counts: dict[str, list[float]]) -> None:
+    """The planned jobs without a row, as skipped testcases of their suites."""
+    for job in unrun:
+        suite = str(job.get("suite") or "")
+        name = testcase_name(job, int(job.get("repeats") or 1) > 1)
+        classname = f"{suite}.{job.get('case')}"
+        suites.setdefault(suite, []).append(
+            f"  <testcase classname={_a(classname)} name={_a(name)} "
+            f'time="0.000"><skipped message={_a(why)}/></testcase>')
+        counts.setdefault(suite, [0, 0, 0, 0.0, 0])[4] += 1
+
+
 def render_junit(df: pd.DataFrame, run_id: str = "",
-                 rows: Sequence[Mapping[str, Any]] | None = None) -> str:
-    """The XML text; `df` as from `analysis.prepare`, `rows` its `summary.records` if known."""
+                 rows: Sequence[Mapping[str, Any]] | None = None,
+                 unrun: Sequence[Mapping[str, Any]] = (), why: str = "not run") -> str:
+    """The XML text; `df` as from `analysis.prepare`, `rows` its `summary.records` if known;
+    `unrun`: the planned jobs that have no row (PlanEntry.as_row), listed as skipped."""
     rows = records(df) if rows is None else rows
     repeated: set[tuple[Any, Any]] = set()
     if len(df):
         top = df.groupby(["suite", "case"], sort=False)["repeat"].max()
         repeated = {k for k, v in top.items() if v and v > 0}
     suites: dict[str, list[str]] = {}
-    counts: dict[str, list[float]] = {}  # suite -> [tests, failures, errors, seconds]
+    counts: dict[str, list[float]] = {}  # suite -> [tests, failures, errors, seconds, skipped]
     for row in rows:
         suite = str(row.get("suite") or "")
         lines = suites.setdefault(suite, [])
-        c = counts.setdefault(suite, [0, 0, 0, 0.0])
+        c = counts.setdefault(suite, [0, 0, 0, 0.0, 0])
         latency = row.get("latency_ms")
         seconds = float(latency) / 1000 if latency is not None else 0.0
         name = testcase_name(row, (row.get("suite"), row.get("case")) in repeated)
@@ -101,19 +118,22 @@ def render_junit(df: pd.DataFrame, run_id: str = "",
             if row.get("reproduce"):
                 lines.append(f"    <system-out>{_t(row['reproduce'])}</system-out>")
         lines.append("  </testcase>")
-    totals = [0.0, 0.0, 0.0, 0.0]
+    _skipped(unrun, why, suites, counts)
+    totals = [0.0, 0.0, 0.0, 0.0, 0.0]
     out = []
     for suite, lines in suites.items():
-        n_tests, n_failures, n_errors, seconds = counts[suite]
-        totals = [a + b for a, b in zip(totals, counts[suite])]
-        out.append(f" <testsuite name={_a(suite or '(no suite)')} tests=\"{int(n_tests)}\" "
-                   f"failures=\"{int(n_failures)}\" errors=\"{int(n_errors)}\" skipped=\"0\" "
+        n_tests, n_failures, n_errors, seconds, n_skipped = counts[suite]
+        totals = [a + b for a, b in zip(totals, counts[suite], strict=True)]
+        out.append(f" <testsuite name={_a(suite or '(no suite)')} "
+                   f"tests=\"{int(n_tests + n_skipped)}\" failures=\"{int(n_failures)}\" "
+                   f"errors=\"{int(n_errors)}\" skipped=\"{int(n_skipped)}\" "
                    f"time=\"{seconds:.3f}\">")
         out += [" " + line for line in lines]
         out.append(" </testsuite>")
-    head = (f"<testsuites name={_a(f'harness {run_id}'.strip())} tests=\"{int(totals[0])}\" "
-            f"failures=\"{int(totals[1])}\" errors=\"{int(totals[2])}\" "
-            f"time=\"{totals[3]:.3f}\">")
+    skipped = f' skipped="{int(totals[4])}"' if totals[4] else ""
+    head = (f"<testsuites name={_a(f'harness {run_id}'.strip())} "
+            f"tests=\"{int(totals[0] + totals[4])}\" failures=\"{int(totals[1])}\" "
+            f"errors=\"{int(totals[2])}\"{skipped} time=\"{totals[3]:.3f}\">")
     return "\n".join(['<?xml version="1.0" encoding="UTF-8"?>', head, *out, "</testsuites>"])
 
 

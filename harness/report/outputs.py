@@ -4,7 +4,10 @@
     summary.md                     head-to-head, pairwise, variants, repeats, failures
     summary.json                   the same figures, machine-readable (analysis.RunReport)
     report.html                    self-contained page with plots and the table of all jobs
-    junit.xml                      one testcase per job
+    junit.xml                      one testcase per job (the jobs not run: skipped)
+
+`completeness` (engine/completeness.py): an incomplete run's reports all say INCOMPLETE
+(done/planned), and junit.xml lists its unrun jobs as skipped.
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ def write_reports(
     frame: pd.DataFrame | None = None,
     meta: Mapping[str, Any] | None = None,
     tables: bool = True,
+    completeness: Any = None,
 ) -> Written:
     """Analyse the rows (or frame) and write every report file into out_dir."""
     from harness.report.frame import to_frame, write_tables
@@ -59,6 +63,10 @@ def write_reports(
     out.mkdir(parents=True, exist_ok=True)
     df = frame if frame is not None else to_frame(rows or [])
     report = analyze(df, meta)
+    report.completeness = completeness.to_dict() if completeness is not None else None
+    unrun = [u.as_row() for u in completeness.unrun] if completeness is not None else []
+    why = "" if completeness is None else "not run: " + (
+        "interrupted" if completeness.state == "interrupted" else completeness.reason)
     paths: list[Path] = []
     if tables:
         paths += write_tables(df, out)
@@ -69,5 +77,6 @@ def write_reports(
         out / SUMMARY_JSON,
         json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str) + "\n"))
     paths.append(_atomic_write(out / REPORT_HTML, render_html(report, d, rows_)))
-    paths.append(_atomic_write(out / JUNIT_XML, render_junit(d, report.run_id, rows_) + "\n"))
+    paths.append(_atomic_write(out / JUNIT_XML, render_junit(d, report.run_id, rows_,
+                                                                  unrun, why) + "\n"))
     return Written(report=report, frame=df, paths=paths)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.report import fmt
 from harness.report.analysis import PairStats, RunReport, TargetStats
+from harness.report.verdict import incomplete_note, is_complete
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -164,8 +165,11 @@ def render_markdown(report: RunReport, df: pd.DataFrame,
                     rows: Sequence[Mapping[str, Any]] | None = None) -> str:
     """summary.md: what a reviewer reads in a CI job summary or a pull-request comment.
     `rows`: `records(df)` when the caller has them already."""
-    verdict = "PASS" if report.failed == 0 else "FAIL"
-    out = [f"# Run {report.run_id}: {verdict}, {report.passed}/{report.jobs} jobs passed", ""]
+    out = [f"# Run {report.run_id}: {report.verdict}, {report.passed}/{report.jobs} jobs passed",
+           ""]
+    if not is_complete(report.completeness):
+        note = fmt.md_cell(incomplete_note(report.completeness))
+        out += [f"**{note}** junit.xml lists the jobs not run as skipped.", ""]
     facts = _md_facts(report.meta)
     if facts:
         out += [fmt.md_cell("; ".join(facts)), ""]

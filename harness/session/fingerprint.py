@@ -20,8 +20,8 @@ from typing import Any
 
 from harness.core.models import Case, Target
 
-__all__ = ["case_digest", "fingerprints", "plan_fingerprint", "prices_fingerprint",
-           "suites_fingerprint"]
+__all__ = ["case_digest", "fingerprints", "plan_fingerprint", "plan_fingerprints",
+           "prices_fingerprint", "suites_fingerprint"]
 
 
 def _digest(value: Any) -> str:
@@ -62,3 +62,16 @@ def fingerprints(cases: Iterable[Case], targets: Sequence[Target], mode: str,
         "prices": prices_fingerprint(targets),
         "plan": plan_fingerprint(suites, names or [t.name for t in targets], mode, shards),
     }
+
+
+def plan_fingerprints(plan: Any, extra_cases: Iterable[Case] = ()) -> dict[str, str]:
+    """The fingerprints of a RunPlan: every case of its suites, before shard and target
+    filters (a plan made without suite files, e.g. the pytest plugin's: its jobs' cases),
+    plus `extra_cases`."""
+    if plan.suites:
+        cases = {(c.suite, c.id): c for suite in plan.suites for c in suite.cases}
+    else:
+        cases = {(j.case.suite, j.case.id): j.case for j in plan.jobs}
+    cases.update({(c.suite, c.id): c for c in extra_cases})
+    shards = plan.settings.shard[1] if plan.settings.shard else None
+    return fingerprints(cases.values(), plan.targets, plan.mode, shards)

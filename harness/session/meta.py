@@ -7,6 +7,9 @@ notebook reads any run folder the same way, whoever wrote it:
     argv jobs passed failed cassettes paced jobs_by_mode cassette_sources workers counts
     shard ([K, N] of a sharded run, else null) fingerprints ({suites, prices, plan}: see
     session/fingerprint.py; what `harness report` and the history compare runs by)
+    jobs_planned jobs_done (how much of its plan a run did) interrupted_by (SIGINT | SIGTERM
+    when a signal stopped it) pid host process_start (the process running it, so `harness
+    report` tells a run killed outright from one still running: engine/completeness.py)
     (+ the runner's own extra keys: audit's skipped / prices / openapi / cassettes list)
 """
 
@@ -26,7 +29,8 @@ ROWS_MODE = "audit"  # the mode of a run whose rows judge recorded traffic (harn
 META_KEYS = (
     "run_id", "runner", "status", "started_at", "finished_at", "suites", "targets", "mode",
     "simulated", "argv", "jobs", "passed", "failed", "cassettes", "paced", "jobs_by_mode",
-    "cassette_sources", "workers", "counts", "shard", "fingerprints",
+    "cassette_sources", "workers", "counts", "shard", "fingerprints", "jobs_planned",
+    "jobs_done", "interrupted_by", "pid", "host", "process_start",
 )
 
 
@@ -71,6 +75,8 @@ def meta_of(
                     jobs_by_mode={m: by_mode[m] for m in ("replay", "record", "live", ROWS_MODE)
                                   if by_mode[m]})
     meta.update(extra or {})
+    meta["jobs_planned"] = meta["jobs"]
+    meta["jobs_done"] = meta["passed"] + meta["failed"] if rows is not None else 0
     return meta
 
 

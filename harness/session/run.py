@@ -6,6 +6,14 @@
     # leaving closes the client, the loop, the simulators; an exception or Ctrl-C marks
     # run.json "interrupted" / "failed" (the rows already written stay on disk)
 
+`run_all(stop=Stop(grace_s))` (the CLI, `harness.run`): SIGINT / SIGTERM stop dispatching, the
+jobs in flight get the grace period, and the run ends "interrupted" with the rows it got
+(engine/stop.py); `finish` then writes the reports, which say INCOMPLETE (done/planned), and
+`Outcome.exit_code` is 128 + the signal (130, 143). run.json names the process running it
+(pid, host, process_start) and plan.jsonl lists the planned jobs (engine/completeness.py), so
+a run killed outright is recognised afterwards. `Run(plan, run_dir=..., prior_rows=...)`
+resumes a run folder (`harness run --resume`): the plan holds only the jobs not yet run.
+
 The pytest plugin keeps one Run per process and submits jobs one item at a time
 (`plan_more` for each suite file, then `submit(job)`); xdist workers write their own part
 file into the controller's folder (`owner=False`) and the controller finishes the run.
@@ -24,16 +32,26 @@ from typing import Any, Self
 from harness.core.loop import new_event_loop
 from harness.core.models import Job
 from harness.core.secrets import Scrubber
+from harness.engine.completeness import Completeness, assess, process_identity, write_plan
 from harness.engine.executor import Executor, LiveExecutor, ModeRouter
-from harness.engine.results import RESULTS_FILE, ResultWriter, create_run_dir, read_results
+from harness.engine.results import (
+    RESULTS_FILE,
+    ResultWriter,
+    create_run_dir,
+    read_meta,
+    read_results,
+)
 from harness.engine.retry import RetryPolicy
 from harness.engine.runner import run_jobs
 from harness.engine.send import SendOptions
+from harness.engine.stop import Stop, signal_handlers
 from harness.session.meta import meta_of, save_meta
 from harness.session.plan import RunPlan, plan_jobs
 from harness.session.simulators import aim, start_simulators
 
 __all__ = ["Outcome", "Run"]
+
+_SIGNALS = {"SIGINT": 2, "SIGTERM": 15}  # the signals a run stops on: 128 + N is the exit
 
 
 @dataclass
@@ -45,14 +63,24 @@ class Outcome:
     meta: dict[str, Any]
     written: Any  # harness.report.outputs.Written (report + paths)
     history: str | None = None  # the line saying the run was appended to the history
+    completeness: Completeness | None = None
 
     @property
     def failed(self) -> int:
         return sum(1 for r in self.rows if not r.get("passed"))
 
     @property
+    def incomplete(self) -> bool:
+        return self.completeness is not None and not self.completeness.complete
+
+    @property
     def exit_code(self) -> int:
-        return 0 if not self.failed else 1
+        """0 all passed, 1 a check failed (or the run is incomplete), 128 + N when a signal
+        N stopped it (130 SIGINT, 143 SIGTERM)."""
+        by = self.meta.get("interrupted_by")
+        if by in _SIGNALS:
+            return 128 + _SIGNALS[by]
+        return 1 if self.failed or self.incomplete else 0
 
 
 class Run:
@@ -60,7 +88,8 @@ class Run:
 
     def __init__(self, plan: RunPlan, *, run_dir: Path | None = None, owner: bool = True,
                  results_file: str = RESULTS_FILE, executes: bool = True,
-                 transport: Any = None) -> None:
+                 transport: Any = None,
+                 prior_rows: Sequence[dict[str, Any]] | None = None) -> None:
         self.plan = plan
         self.transport = transport  # the one transport seam (tests, benches); default aiohttp
         self.executes = executes  # False: only the folder and run.json (an xdist controller)
@@ -81,6 +110,11 @@ class Run:
         self._routes: dict[str, str] | None = None
         self._executor: ModeRouter | None = None
         self.status = "running"
+        self.stop: Stop | None = None
+        # a resumed run (harness run --resume): the rows already in its folder, and its plan
+        self.prior_rows: list[dict[str, Any]] | None = (
+            list(prior_rows) if prior_rows is not None else None)
+        self.jobs_planned = len(plan.jobs) + len(self.prior_rows or ())
 
     # -- start ------------------------------------------------------------------------------
 
@@ -101,7 +135,9 @@ class Run:
                 self.plan.store.begin(self.plan.jobs, [self.plan.modes[j.id] for j in self.plan.jobs])
             self.scrubber = self.plan.scrubber()
             if self.owner:
-                self.meta = self._meta("running")
+                if self.prior_rows is not None:
+                    self.meta = read_meta(self.run_dir)
+                self.meta = self._meta("running", finished_at=None)
                 save_meta(self.run_dir, self.meta, self.scrubber)
             self.writer = ResultWriter(self.run_dir / self.results_file, self.scrubber)
         except BaseException:
@@ -196,7 +232,7 @@ class Run:
         return [more.modes[j.id] for j in jobs]
 
     def _run(self, jobs: Sequence[Job], on_result: Callable[[dict[str, Any]], None] | None,
-             concurrency: int) -> list[dict[str, Any]]:
+             concurrency: int, stop: Stop | None = None) -> list[dict[str, Any]]:
         assert self._executor is not None and self._runner is not None, "use `with Run(...)`"
 
         def keep(row: dict[str, Any]) -> None:
@@ -204,23 +240,29 @@ class Run:
             if on_result is not None:
                 on_result(row)
 
-        return self._runner.run(run_jobs(  # type: ignore[no-any-return]
-            jobs, self._executor, run_id=self.run_id, concurrency=concurrency,
-            writer=self.writer, on_result=keep, state=self.state,
-        ))
+        with signal_handlers(stop, self._runner.get_loop()):
+            return self._runner.run(run_jobs(  # type: ignore[no-any-return]
+                jobs, self._executor, run_id=self.run_id, concurrency=concurrency,
+                writer=self.writer, on_result=keep, state=self.state, stop=stop,
+            ))
 
-    def run_all(self, on_result: Callable[[dict[str, Any]], None] | None = None
-                ) -> list[dict[str, Any]]:
-        """Run every planned job (rows in job order; each written as it is known)."""
+    def run_all(self, on_result: Callable[[dict[str, Any]], None] | None = None, *,
+                stop: Stop | None = None) -> list[dict[str, Any]]:
+        """Run every planned job (rows in job order; each written as it is known). With
+        `stop`, SIGINT / SIGTERM end the run early (see the module doc): the rows returned
+        are those of the jobs that finished, and the run is "interrupted"."""
+        if self.owner and self.prior_rows is None and self.run_dir is not None:
+            write_plan(self.run_dir, self.plan.jobs)
+        self.stop = stop
         try:
-            rows = self._run(self.plan.jobs, on_result, self.settings.concurrency)
+            rows = self._run(self.plan.jobs, on_result, self.settings.concurrency, stop)
         except KeyboardInterrupt:
             self.status = "interrupted"
             raise
         except BaseException:
             self.status = "failed"
             raise
-        self.status = "complete"
+        self.status = "interrupted" if stop is not None and stop.requested else "complete"
         return rows
 
     def add_rows(self, rows: Sequence[dict[str, Any]]) -> None:
@@ -261,6 +303,9 @@ class Run:
     def _meta(self, status: str, rows: list[dict[str, Any]] | None = None,
               **extra: Any) -> dict[str, Any]:
         plan, s = self.plan, self.settings
+        stop = self.stop
+        extra = {**process_identity(), "interrupted_by": stop.signal if stop else None,
+                 **extra}
         store = plan.store
         sources = set(store.sources) if store is not None else set()
         if store is not None and store.source and any(r.get("mode") == "record"
@@ -271,7 +316,7 @@ class Run:
             started_at=self.meta.get("started_at"),
             suites=[str(x.path) for x in plan.suites] or list(self.meta.get("suites") or []),
             targets=[t.name for t in plan.targets], mode=plan.mode,
-            jobs=len(plan.jobs), simulated=s.simulate, argv=s.argv, cassettes=s.cassettes,
+            jobs=self.jobs_planned, simulated=s.simulate, argv=s.argv, cassettes=s.cassettes,
             paced=s.pace, rows=rows, cassette_sources=sources, shard=s.shard,
             fingerprints=self.fingerprints(), extra={**s.extra_meta, **extra},
         )
@@ -279,16 +324,9 @@ class Run:
     def fingerprints(self) -> dict[str, str]:
         """{suites, prices, plan} of this run (session/fingerprint.py); the cases are the
         plan's (the pytest plugin's: every file planned so far)."""
-        from harness.session.fingerprint import fingerprints
+        from harness.session.fingerprint import plan_fingerprints
 
-        plan = self.plan
-        if plan.suites:  # every case of the suites, before shard and target filters
-            cases = {(c.suite, c.id): c for suite in plan.suites for c in suite.cases}
-        else:
-            cases = {(j.case.suite, j.case.id): j.case for j in plan.jobs}
-        cases.update(self.extra_cases)
-        shards = self.settings.shard[1] if self.settings.shard else None
-        return fingerprints(cases.values(), plan.targets, plan.mode, shards)
+        return plan_fingerprints(self.plan, self.extra_cases.values())
 
     def finish(self, rows: list[dict[str, Any]] | None = None, *, status: str | None = None,
                **extra: Any) -> Outcome:
@@ -302,12 +340,15 @@ class Run:
         if rows is None:
             path = self.run_dir / RESULTS_FILE
             rows = self.rows if self.rows else (read_results(path) if path.exists() else [])
+            if self.prior_rows is not None:
+                rows = [*self.prior_rows, *self.rows]
         self.status = status or (self.status if self.status != "running" else "complete")
         self.meta = save_meta(self.run_dir, self._meta(self.status, rows, **extra),
                               self.scrubber)
-        written = write_reports(self.run_dir, rows=rows, meta=self.meta)
+        done = assess(self.run_dir, self.meta, [str(r.get("job_id")) for r in rows])
+        written = write_reports(self.run_dir, rows=rows, meta=self.meta, completeness=done)
         self._finished = True
-        return Outcome(self.run_dir, rows, self.meta, written, self._append_history(rows))
+        return Outcome(self.run_dir, rows, self.meta, written, self._append_history(rows), done)
 
     def _append_history(self, rows: list[dict[str, Any]]) -> str | None:
         """Append the finished run to the history store asked for (harness/history)."""

@@ -38,6 +38,7 @@ class RunSettings:
     shard: tuple[int, int] | None = None
     run_id: str | None = None  # a fresh generated id unless given
     history: str | None = None  # history store to append to (else $HARNESS_HISTORY; else none)
+    grace_s: float = 10.0  # after SIGINT / SIGTERM: how long jobs in flight may still finish
     argv: tuple[str, ...] = ()
     runner: str = "cli"  # who runs it: cli | pytest | api | audit | bench (run.json `runner`)
     flag_prefix: str = "--"  # how messages name flags: "--" (CLI) or "--harness-" (pytest)
@@ -63,6 +64,8 @@ class RunSettings:
             raise UsageError(f"{flag('concurrency')} must be >= 1, got {self.concurrency}")
         if not self.timeout_s > 0:
             raise UsageError(f"{flag('timeout')} must be > 0, got {self.timeout_s}")
+        if not self.grace_s >= 0:
+            raise UsageError(f"{flag('grace')} must be >= 0, got {self.grace_s}")
         if self.sim_latency_ms < 0:
             raise UsageError(f"{flag('sim-latency-ms')} must be >= 0, got {self.sim_latency_ms}")
         if self.history is not None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from harness.session.run import Outcome
 
-__all__ = ["REPLAY_MISSES", "cassette_lines", "summary_lines", "verdict_line"]
+__all__ = ["REPLAY_MISSES", "cassette_lines", "resume_lines", "summary_lines", "verdict_line"]
 
 REPLAY_MISSES = ("no_recording", "stale_cassette", "bad_cassette")
 
@@ -58,10 +58,26 @@ def cassette_lines(rows: Sequence[dict[str, Any]], store: Any, pace: bool,
 
 
 def verdict_line(outcome: Outcome) -> str:
+    """PASS / FAIL / INCOMPLETE (done/planned, why): n/m jobs passed; run folder DIR"""
     rows = outcome.rows
     verdict = "PASS" if not outcome.failed else "FAIL"
+    done = outcome.completeness
+    if done is not None and not done.complete:
+        verdict = f"{done.label[:-1]}, {done.reason})"
     return (f"{verdict}: {len(rows) - outcome.failed}/{len(rows)} jobs passed; run folder "
             f"{outcome.run_dir}")
+
+
+def resume_lines(outcome: Outcome, argv0: str = "harness") -> list[str]:
+    """How to finish an interrupted run: nothing for a complete one."""
+    done = outcome.completeness
+    if done is None or done.complete:
+        return []
+    missing = (done.planned - done.done) if done.planned is not None else None
+    what = f"the {missing} job(s) not run" if missing is not None else "the jobs not run"
+    return [f"{done.reason}: {done.done}/{done.planned} jobs done; run folder {outcome.run_dir}",
+            (f"run {what} (appended to this run folder) with: "
+            f"{argv0} run --resume {outcome.run_dir}")]
 
 
 def summary_lines(outcome: Outcome, *, failures: bool = True) -> list[str]:

@@ -44,7 +44,7 @@ async def run_jobs(
     on_result: Callable[[dict[str, Any]], None] | None = None, seed: int | None = None,
     sleep: Callable[[float], Any] = asyncio.sleep, prepare_fn: Any = None,
     evaluate_fn: Any = None, cassette_dir: Path | str | None = None, pace: bool = False,
-    cassette_source: str | None = None, store: Any = None,
+    cassette_source: str | None = None, store: Any = None, stop: Any = None,
 ) -> list[dict[str, Any]]:
     """The jobs through a live / record / replay executor (`mode`, auto planned per job)."""
     opts = options(policy=policy, timeout_s=timeout_s, seed=seed, sleep=sleep,
@@ -74,7 +74,7 @@ async def run_jobs(
     try:
         return await runner.run_jobs(jobs, ModeRouter(modes, table), run_id=run_id,
                                      concurrency=concurrency, writer=writer,
-                                     on_result=on_result, evaluate_fn=evaluate_fn)
+                                     on_result=on_result, evaluate_fn=evaluate_fn, stop=stop)
     finally:
         for c in clients:
             await c.aclose()

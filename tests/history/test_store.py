@@ -163,3 +163,13 @@ def test_last_good_baselines_of_a_candidate_run_json(spec: StoreSpec, tmp_path: 
         add_run_dirs(store, dirs[2:])  # now it is: still only older runs, never itself
         assert last_good_baselines(store, read_meta(dirs[2]))["p/a"][0] == "night-1"  # type: ignore[index]
         assert last_good_baselines(store, read_meta(dirs[0])) == {"p/a": None}
+
+
+def test_a_complete_run_with_fewer_rows_than_planned_is_flagged(spec: StoreSpec,
+                                                                tmp_path: Path) -> None:
+    short = night(tmp_path, 1, jobs_planned=10)  # 3 rows of 10 planned, run.json "complete"
+    with open_store(spec) as store:
+        (result,) = add_run_dirs(store, [short])
+        assert "flagged interrupted: 3 of 10 planned jobs" in result.line(store.display)
+        assert [r["status"] for r in store.runs()] == ["interrupted"]
+        assert last_good_run(store, "p/a", FPS["suites"]) is None

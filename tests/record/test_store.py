@@ -161,19 +161,24 @@ def _record(store: CassetteStore, job: Job, text: str) -> None:
     asyncio.run(store.job_done(job))
 
 
-def test_a_cassette_is_written_once_its_group_is_done_and_merged_within_a_run(
+def test_a_cassette_is_written_as_each_job_is_done_and_merged_within_a_run(
     tmp_path: Path,
 ) -> None:
     jobs = _jobs()
     store = CassetteStore(tmp_path, run_id="run-1")
     store.begin(jobs, ["record", "record"])
     store.add(jobs[1], 1, _inter(_body("hello there"), text="r1"))
-    assert asyncio.run(store.job_done(jobs[1])) is None  # repeat 0 not done yet
     path = store.path(jobs[0])
-    assert not path.exists()
+    assert asyncio.run(store.job_done(jobs[1])) == path  # on disk already, marked cut short
+    cut = load_cassette(path)
+    assert [i.body for i in cut.interactions] == [b"r1"]
+    assert (cut.metadata["complete"], cut.metadata["jobs_recorded"],
+            cut.metadata["jobs_planned"]) == (False, 1, 2)
     store.add(jobs[0], 1, _inter(_body("hello there"), text="r0"))
     assert asyncio.run(store.job_done(jobs[0])) == path
-    assert [i.body for i in load_cassette(path).interactions] == [b"r0", b"r1"]  # repeat order
+    whole = load_cassette(path)
+    assert [i.body for i in whole.interactions] == [b"r0", b"r1"]  # repeat order
+    assert "complete" not in whole.metadata and store.written == [path]
 
     # another process of the SAME run holding repeat 1 only: merged; another run: replaced
     other = CassetteStore(tmp_path, run_id="run-1")
@@ -214,3 +219,23 @@ def test_two_processes_record_different_cassettes_in_one_folder(tmp_path: Path) 
         (inter,) = load_cassette(path).interactions
         assert inter.body.decode() == path.parent.parent.name
     assert not [p for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".yaml"]
+
+
+def test_a_cut_short_cassette_is_never_replayed_and_auto_records_it_again(
+    tmp_path: Path,
+) -> None:
+    jobs = _jobs()
+    store = CassetteStore(tmp_path, run_id="run-1")
+    store.begin(jobs, ["record", "record"])
+    store.add(jobs[0], 1, _inter(_body("hello there"), text="r0"))
+    path = asyncio.run(store.job_done(jobs[0]))  # the run stops here: repeat 1 never ran
+    assert path is not None and load_cassette(path).metadata["complete"] is False
+
+    later = CassetteStore(tmp_path, run_id="run-2")
+    assert later.plan(jobs, "auto") == ["record", "record"]
+    found = later.lookup(jobs[0], match_key("POST", URL + "/chat/completions",
+                                            _body("hello there")))
+    assert isinstance(found, Miss) and found.error_class == "stale_cassette"
+    assert "was cut short while recording (run run-1 stopped with 1 of 2 jobs recorded)" in (
+        found.message)
+    assert not later.sources  # a cassette not replayed is not named as a source
