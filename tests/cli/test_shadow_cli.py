@@ -87,3 +87,31 @@ def test_replay_simulated_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixtu
     sent = sorted((p["arms"]["candidate"]["request_sent"] for p in pairs), key=lambda b: b["seed"])
     assert [b["seed"] for b in sent] == [0, 1, 2, 3]  # random_seed -> seed
     assert {b["tool_choice"] for b in sent} == {"required"}  # any -> required
+
+
+def test_replay_then_report_a_same_provider_shadow_passes_and_a_migration_is_judged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The whole recipe offline: replay the bundled cassettes (every protocol) with a secondary,
+    then `shadow report`. The primary against itself shows no difference beyond noise (exit 0);
+    the migration to the gateway is judged by a gate file (exit 1 by default, 0 when its
+    expected differences are ignored)."""
+    same, moved = tmp_path / "same", tmp_path / "moved"
+    for log, candidate in ((same, PRIMARY), (moved, CANDIDATE)):
+        assert main(["shadow", "replay", str(ROOT / "cassettes"), "--primary", PRIMARY,
+                     "--candidate", candidate, "--simulate", "--sim-latency-ms", "0",
+                     "--log", str(log), "--secondary-share", "1", "--no-recorded"]) == 0
+    capsys.readouterr()
+    assert main(["shadow", "report", str(same)]) == 0
+    assert capsys.readouterr().out.startswith("shadow report: PASS")
+    assert main(["shadow", "report", str(moved), "-q"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("shadow report: FAIL") and "beyond noise" in out
+    data = json.loads((moved / "shadow.json").read_text(encoding="utf-8"))
+    flagged = [f["field"] for f in data["noise"]["fields"] if f["flagged"]]
+    assert flagged and "tool_args" not in flagged
+    gate = tmp_path / "gate.yaml"
+    gate.write_text("fields:\n" + "".join(f"  {f}: {{ignore: true}}\n" for f in flagged),
+                    encoding="utf-8")
+    assert main(["shadow", "report", str(moved), "--gate", str(gate), "-q"]) == 0
+    assert {p.name for p in moved.iterdir()} >= {"pairs.jsonl", "shadow.md", "shadow.json",
+                                                 "report.html", "pairs.parquet"}
