@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from harness.cli.argtypes import non_negative, positive
+from harness.cli.argtypes import add_max_jobs, non_negative, positive
 from harness.core.errors import MissingCredentialError, UsageError
 from harness.core.modes import MODES
 from harness.session.settings import RunSettings, parse_shard
@@ -60,6 +60,7 @@ def add_parser(sub: Any) -> None:
                    help="append the finished run to this run history: a SQLite file (e.g. "
                    "reports/history.sqlite) or a postgresql:// URL (default: $HARNESS_HISTORY "
                    "when set, else no history); see `harness history`")
+    add_max_jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
 
@@ -91,7 +92,7 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
         run_id=args.run_id,
-        history=args.history,
+        history=args.history, max_jobs=args.max_jobs,
     )
 
 

@@ -35,6 +35,7 @@ import yaml
 from harness.core.errors import ProviderConfigError, UnknownTargetError
 from harness.core.hints import hint
 from harness.core.models import ModelInfo, Price, Provider, Target
+from harness.core.paths import check_name
 from harness.wire.protocols import (
     DEFAULT_ENDPOINT,
     dialects,
@@ -162,6 +163,7 @@ def _collect(raw: dict[str, tuple[str, dict[str, Any]]], data: Any, source: str)
                 f"{source}: provider {name!r}: unknown key {key!r}{_hint(key, _PROVIDER_KEYS)}"
             )
         name = str(name)
+        check_name(name, f"{source}: provider name", ProviderConfigError)
         if spec.get("extends") == name and name in raw:
             # `mistral: {extends: mistral, base_url: ...}` in a user file: the earlier
             # definition of the same name, changed in a few keys (a proxy, a gateway, a local
