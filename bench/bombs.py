@@ -7,6 +7,7 @@
 | billion_laughs  | 9 anchors of 9 aliases each (10^9 nodes once expanded)   | ~1 KB   |
 | nest_500        | a request value 500 flow lists deep                      | ~1 KB   |
 | nest_100k       | a request value 100,000 flow lists deep                  | ~200 KB |
+| merge_chain     | 5,000 anchors, each merging the previous one (`<<: *m`)  | ~150 KB |
 | matrix_7x10     | one case, 7 matrix keys x 10 values (10^7 jobs), run     | ~1 KB   |
 | suite_10mb      | 10 MB of valid cases, an unknown key on the last line    | 10 MB   |
 | suite_50mb      | 50 MB of valid cases, an unknown key on the last line    | 50 MB   |
@@ -58,6 +59,13 @@ def nested(depth: int) -> str:
     )
 
 
+def merge_chain(n: int = 5000) -> str:
+    """Each anchor merges the one before: building the last walks the whole chain."""
+    lines = ["m0: &m0 {k0: 0}"] + [f"m{i}: &m{i} {{<<: *m{i - 1}, k{i}: {i}}}" for i in
+                                      range(1, n)]
+    return "\n".join(lines) + "\ncases:\n  - id: a\n"
+
+
 def matrix() -> str:
     keys = ["temperature", "top_p", "presence_penalty", "frequency_penalty", "seed",
             "max_tokens", "extra.k"]
@@ -91,6 +99,7 @@ BOMBS: dict[str, tuple[Callable[[], str], str]] = {
     "billion_laughs": (billion_laughs, "validate"),
     "nest_500": (lambda: nested(500), "validate"),
     "nest_100k": (lambda: nested(100_000), "validate"),
+    "merge_chain": (merge_chain, "validate"),
     "matrix_7x10": (matrix, "run"),
     "suite_10mb": (lambda: big_suite(10), "validate"),
     "suite_50mb": (lambda: big_suite(50), "validate"),

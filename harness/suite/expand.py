@@ -52,20 +52,9 @@ def expand(
     """
     if shard is not None:
         _check_shard(shard)
+    planned = _planned(suites_or_cases, targets, max_jobs, jobs_flag)
     jobs: list[Job] = []
-    total = 0
-    for case in _cases(suites_or_cases):
-        case_targets = [t for t in targets if matches(case, t)]
-        if not case_targets:
-            continue
-        total += count_jobs(case, case_targets, max_jobs, jobs_flag)
-        if total > run_job_limit(max_jobs):
-            raise UsageError(
-                f"{_where(case)}the run expands to more than {run_job_limit(max_jobs):,} jobs "
-                f"({total:,} by case {case.suite}::{case.id}); the limit is "
-                f"{RUN_JOBS_FACTOR} x {jobs_flag} ({max_jobs:,}): raise {jobs_flag} if you "
-                "mean it, or run fewer suites or targets"
-            )
+    for case, case_targets in planned:
         for variant, values in variants(case.matrix):
             request = apply_variant(case.request, values)
             endpoint = str(request.get("endpoint", "chat"))
@@ -87,6 +76,27 @@ def expand(
         # together (one cassette, and `same_across_repeats` compares them).
         jobs = [job for job in jobs if shard_of(_group_id(job), n) == k]
     return jobs
+
+
+def _planned(suites_or_cases: Expandable, targets: Sequence[Target], max_jobs: int,
+             jobs_flag: str) -> list[tuple[Case, list[Target]]]:
+    """(case, its matching targets) for each case that runs, every count checked before any
+    job is made (a run over the limit costs nothing but the count)."""
+    planned, total, limit = [], 0, run_job_limit(max_jobs)
+    for case in _cases(suites_or_cases):
+        case_targets = [t for t in targets if matches(case, t)]
+        if not case_targets:
+            continue
+        total += count_jobs(case, case_targets, max_jobs, jobs_flag)
+        if total > limit:
+            raise UsageError(
+                f"{_where(case)}the run expands to more than {limit:,} jobs ({total:,} by case "
+                f"{case.suite}::{case.id}); the limit is {RUN_JOBS_FACTOR} x {jobs_flag} "
+                f"({max_jobs:,}): raise {jobs_flag} if you mean it, or run fewer suites or "
+                "targets"
+            )
+        planned.append((case, case_targets))
+    return planned
 
 
 def count_jobs(case: Case, targets: Sequence[Target], max_jobs: int = MAX_CASE_JOBS,

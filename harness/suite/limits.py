@@ -42,7 +42,13 @@ def variant_count(matrix_lengths: Iterable[int]) -> int:
     return math.prod(matrix_lengths)
 
 
-def mib(n: int) -> str:
-    """A byte count as MiB for messages: 16777216 -> '16 MiB', 52428800 -> '50 MiB'."""
-    value = n / (1024 * 1024)
-    return f"{value:.0f} MiB" if value >= 10 or value == int(value) else f"{value:.1f} MiB"
+def size_text(n: int) -> str:
+    """A byte count for messages: 207 -> '207 bytes', 52428800 -> '50 MiB'."""
+    if n < 1024:
+        return f"{n} bytes"
+    for unit, scale in (("MiB", 1024 * 1024), ("KiB", 1024)):
+        if n >= scale:
+            value = n / scale
+            return f"{value:.0f} {unit}" if value >= 10 or value == int(value) else (
+                f"{value:.1f} {unit}")
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -14,7 +14,7 @@ from pathlib import Path
 from harness.core.errors import SuiteError
 from harness.core.models import SourceLoc
 from harness.suite import yamlmarks
-from harness.suite.limits import MAX_SUITE_BYTES, mib
+from harness.suite.limits import MAX_SUITE_BYTES, size_text
 from harness.suite.naming import Namer, describe
 from harness.suite.yamlmarks import Document, JsonPath
 
@@ -108,17 +108,17 @@ def read_bounded(path: Path, display: str) -> bytes:
     with path.open("rb") as f:
         size = os.fstat(f.fileno()).st_size
         if size > MAX_SUITE_BYTES:
-            raise too_large(display, mib(size))
+            raise too_large(display, size_text(size))
         data = f.read(MAX_SUITE_BYTES + 1)
     if len(data) > MAX_SUITE_BYTES:
-        raise too_large(display, f"more than {mib(MAX_SUITE_BYTES)}")
+        raise too_large(display, f"more than {size_text(MAX_SUITE_BYTES)}")
     return data
 
 
 def too_large(display: str, size: str) -> SuiteError:
     return SuiteError(
-        f"{display}: the file is {size}, over the {mib(MAX_SUITE_BYTES)} limit for a suite file "
-        "(split it into several suites)",
+        f"{display}: the file is {size}, over the limit of {size_text(MAX_SUITE_BYTES)} for a "
+        "suite file (split it into several suites)",
         path=display,
     )
 

@@ -106,6 +106,8 @@ def parse(text: str) -> Document:
     doc = Document(data=None, lines=lines)
     if node is None:
         return doc
+    if "&" in text and "*" in text:  # no anchor or no alias: nothing can repeat
+        check_aliases(node)
     builder = _Builder(doc)
     doc.data = builder.build(node, ())
     return doc
@@ -145,6 +147,54 @@ def check_depth(text: str, loader_cls: type = FastLoader) -> None:
 
 _OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
 _CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def check_aliases(root: yaml.Node) -> None:
+    """Raise YamlError when aliases would build more than MAX_ALIAS_NODES nodes again, naming
+    the anchor that repeats the most; counted over the composed graph (each distinct node
+    once, no recursion), before anything is built."""
+    size: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    busy: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if not children_done:
+            if key in size or key in busy:
+                continue  # seen, or a node inside itself (the builder names that error)
+            busy.add(key)
+            nodes[key] = node
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids)
+            continue
+        busy.discard(key)
+        for kid in kids:
+            uses[id(kid)] = uses.get(id(kid), 0) + 1
+        total = 1 + sum(size.get(id(kid), 1) for kid in kids)
+        size[key] = min(total, 2 * MAX_ALIAS_NODES + 1)
+    again = sum(size[key] * (n - 1) for key, n in uses.items() if n > 1 and key in size)
+    if again > MAX_ALIAS_NODES:
+        worst = max((k for k, n in uses.items() if n > 1 and k in size),
+                    key=lambda k: size[k] * (uses[k] - 1))
+        line = nodes[worst].start_mark.line + 1
+        raise YamlError(
+            f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (the anchor at line {line} "
+            f"holds {size[worst]:,}{'+' if size[worst] > 2 * MAX_ALIAS_NODES else ''} nodes "
+            f"and is repeated {uses[worst] - 1:,} times by aliases); a suite may expand at "
+            f"most {MAX_ALIAS_NODES:,} nodes through aliases and merge keys",
+            line,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
 
 
 def depth_error(line: int) -> YamlError:
