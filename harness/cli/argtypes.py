@@ -34,3 +34,14 @@ port = number(0, 65535, integer=True)
 positive = number(0, lo_open=True)
 non_negative = number(0)
 fraction = number(0, 1)
+
+
+def add_max_jobs(parser: argparse.ArgumentParser) -> None:
+    """`--max-jobs N` (harness run, harness validate): the job limit of `suite/limits.py`."""
+    from harness.suite.limits import MAX_CASE_JOBS, RUN_JOBS_FACTOR
+
+    parser.add_argument(
+        "--max-jobs", type=number(1, integer=True), default=MAX_CASE_JOBS, metavar="N",
+        help=f"most jobs one case may expand to per target (matrix x repeat; default "
+        f"{MAX_CASE_JOBS:,}); a run may hold {RUN_JOBS_FACTOR} x N",
+    )

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from harness.cli.argtypes import add_max_jobs
+
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
@@ -13,6 +15,7 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("suites", nargs="+", metavar="SUITE_OR_DIR",
                    help="suite files and folders; a providers file named here is validated as one")
+    add_max_jobs(p)
     p.set_defaults(handler=run)
 
 
@@ -23,7 +26,7 @@ def run(args: argparse.Namespace) -> int:
     for path in providers_files:
         _validate_providers(path)
     suite_args = [p for p in args.suites if p not in providers_files]
-    suites = load_suites(suite_args) if suite_args else []
+    suites = load_suites(suite_args, max_jobs=args.max_jobs) if suite_args else []
     for suite in suites:
         jobs = sum(
             max(1, _variants(c.matrix)) * c.repeat for c in suite.cases

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from harness.core.errors import UsageError
 from harness.core.modes import MODES
+from harness.suite.limits import MAX_CASE_JOBS, RUN_JOBS_FACTOR
 
 if TYPE_CHECKING:
     from harness.session.settings import RunSettings
@@ -82,6 +83,11 @@ def add_options(parser: Any) -> None:
         "URL (default: $HARNESS_HISTORY when set, else none)",
     )
     group.addoption(
+        "--harness-max-jobs", type=int, default=MAX_CASE_JOBS, dest="harness_max_jobs",
+        metavar="N", help=f"most jobs one case may expand to per target (matrix x repeat; "
+        f"default {MAX_CASE_JOBS:,}); a run may hold {RUN_JOBS_FACTOR} x N",
+    )
+    group.addoption(
         "--harness-baseline", default=None, dest="harness_baseline", metavar="RUN",
         help="gate this run against a baseline run folder at the end (`harness gate`); a "
         "failed gate makes pytest exit non-zero",
@@ -131,6 +137,7 @@ def read_settings(config: Any) -> RunSettings | None:
             retries=config.getoption("harness_retries"),
             seed=config.getoption("harness_seed"),
             history=config.getoption("harness_history"),
+            max_jobs=config.getoption("harness_max_jobs"),
             concurrency=1,
             argv=("pytest", *config.invocation_params.args),
             runner="pytest",

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from harness.core.paths import contained, safe_component
 from harness.pytest_plugin.items import STATE, SuiteFile, looks_like_suite
 from harness.pytest_plugin.options import add_options, read_gate, read_settings
 
@@ -109,7 +110,9 @@ class HarnessRun:
         from harness.core.errors import SuiteError, UsageError
         from harness.suite import expand, load_suite
 
-        suite = load_suite(display if Path(display).resolve() == path.resolve() else path)
+        max_jobs, flag = self.settings.max_jobs, self.settings.flag("max-jobs")
+        suite = load_suite(display if Path(display).resolve() == path.resolve() else path,
+                           max_jobs=max_jobs, jobs_flag=flag)
         other = self._suite_files.setdefault(suite.name, display)
         if other != display:
             raise SuiteError(
@@ -119,7 +122,7 @@ class HarnessRun:
             )
         run = self.run()
         run.add_cases(suite.cases)
-        jobs = expand(suite, run.targets)
+        jobs = expand(suite, run.targets, max_jobs=max_jobs, jobs_flag=flag)
         try:
             modes = run.plan_more(jobs, what="this file's jobs") if jobs else []
         except UsageError as exc:
@@ -246,8 +249,8 @@ class HarnessRun:
         for target, base_target in pairs:
             verdict = judge_rows(rows, base_rows, self.gate_spec, target=target,
                                  baseline_target=base_target)
-            write_gate_files(verdict, run_dir if len(pairs) == 1 else
-                             run_dir / f"gate-{target.replace('/', '_')}")
+            folder = "gate-" + safe_component(target.replace("/", "_"))
+            write_gate_files(verdict, run_dir if len(pairs) == 1 else contained(run_dir, folder))
             self.summary += render_text(verdict).splitlines()
             self.gate_failed |= not verdict.passed
 

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urldefrag
 
+from harness.core.paths import contained, safe_component
 from harness.record.reader import (
     CassetteError,
     CassetteFile,
@@ -56,16 +57,20 @@ _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff
 
 CASSETTE_FORMAT = 1
 SIM_SOURCE = "reference simulator (harness.sim): not real provider traffic"
-_SAFE = re.compile(r"[^A-Za-z0-9._=-]+")
 
 
 def cassette_path(root: Path, suite: str, case: str, target: str, variant: str = "") -> Path:
-    """cassettes/<suite>/<case>/<provider>/<model>[__<variant>].yaml"""
+    """cassettes/<suite>/<case>/<provider>/<model>[__<variant>].yaml
+
+    Each name goes through `core.paths.safe_component` (ordinary names unchanged, anything else
+    rewritten with a hash suffix) and the result is checked to stay under `root`.
+    """
     provider, _, model = target.partition("/")
-    name = _SAFE.sub("_", model)
+    name = safe_component(model, forbid=("__",))
     if variant:
-        name += "__" + _SAFE.sub("_", variant)
-    return root / _SAFE.sub("_", suite) / _SAFE.sub("_", case) / _SAFE.sub("_", provider) / f"{name}.yaml"
+        name += "__" + safe_component(variant)
+    parts = (safe_component(suite), safe_component(case), safe_component(provider))
+    return contained(root, *parts, f"{name}.yaml")
 
 
 def normalize_body(body: Any) -> str:

@@ -252,10 +252,12 @@ def plan_run(settings: RunSettings) -> RunPlan:
             "no target given: pass --target provider/model (repeatable), e.g. "
             "--target mistral/mistral-medium-3.5; `harness targets` lists them"
         )
-    suites = load_suites(list(settings.suites))
+    suites = load_suites(list(settings.suites), max_jobs=settings.max_jobs,
+                         jobs_flag=settings.flag("max-jobs"))
     live_sim = settings.simulate and settings.mode in (None, "live")
     targets = sim_targets(base) if live_sim else base
-    jobs = expand(suites, targets, shard=settings.shard)
+    jobs = expand(suites, targets, shard=settings.shard, max_jobs=settings.max_jobs,
+                  jobs_flag=settings.flag("max-jobs"))
     if not jobs:
         raise UsageError(
             "nothing to run: the suites' target and dialect filters exclude every case for "

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.core.errors import UsageError
 from harness.core.modes import MODES
+from harness.suite.limits import MAX_CASE_JOBS
 
 __all__ = ["RUNNERS", "RunSettings", "parse_shard"]
 
@@ -39,6 +40,7 @@ class RunSettings:
     run_id: str | None = None  # a fresh generated id unless given
     history: str | None = None  # history store to append to (else $HARNESS_HISTORY; else none)
     grace_s: float = 10.0  # after SIGINT / SIGTERM: how long jobs in flight may still finish
+    max_jobs: int = MAX_CASE_JOBS  # jobs per case and target; x100 per run (suite/limits.py)
     argv: tuple[str, ...] = ()
     runner: str = "cli"  # who runs it: cli | pytest | api | audit | bench (run.json `runner`)
     flag_prefix: str = "--"  # how messages name flags: "--" (CLI) or "--harness-" (pytest)
@@ -66,6 +68,8 @@ class RunSettings:
             raise UsageError(f"{flag('timeout')} must be > 0, got {self.timeout_s}")
         if not self.grace_s >= 0:
             raise UsageError(f"{flag('grace')} must be >= 0, got {self.grace_s}")
+        if self.max_jobs < 1:
+            raise UsageError(f"{flag('max-jobs')} must be >= 1, got {self.max_jobs}")
         if self.sim_latency_ms < 0:
             raise UsageError(f"{flag('sim-latency-ms')} must be >= 0, got {self.sim_latency_ms}")
         if self.history is not None:

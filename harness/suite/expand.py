@@ -16,6 +16,13 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from harness.core.errors import UsageError
 from harness.core.models import Case, Job, Target
+from harness.suite.limits import (
+    JOBS_FLAG,
+    MAX_CASE_JOBS,
+    RUN_JOBS_FACTOR,
+    run_job_limit,
+    variant_count,
+)
 
 if TYPE_CHECKING:
     from harness.suite.loader import Suite
@@ -28,6 +35,8 @@ def expand(
     targets: Sequence[Target],
     *,
     shard: tuple[int, int] | None = None,
+    max_jobs: int = MAX_CASE_JOBS,
+    jobs_flag: str = JOBS_FLAG,
 ) -> list[Job]:
     """Every job to run: one per case x matching target x matrix variant x repeat.
 
@@ -37,14 +46,15 @@ def expand(
     chat-only provider; a case no target serves gives no job, not an error).
     `shard=(k, n)` keeps the k-th of n disjoint, stable slices (1-based k), chosen by a hash of
     the job id, so n machines can split one run without talking to each other.
+    `max_jobs` bounds the jobs of one case per target (matrix x repeat) and, times
+    RUN_JOBS_FACTOR, of the whole expansion (before sharding): counted before any job is made,
+    a breach is a UsageError naming the case and the count (`suite/limits.py`).
     """
     if shard is not None:
         _check_shard(shard)
+    planned = _planned(suites_or_cases, targets, max_jobs, jobs_flag)
     jobs: list[Job] = []
-    for case in _cases(suites_or_cases):
-        case_targets = [t for t in targets if matches(case, t)]
-        if not case_targets:
-            continue
+    for case, case_targets in planned:
         for variant, values in variants(case.matrix):
             request = apply_variant(case.request, values)
             endpoint = str(request.get("endpoint", "chat"))
@@ -66,6 +76,49 @@ def expand(
         # together (one cassette, and `same_across_repeats` compares them).
         jobs = [job for job in jobs if shard_of(_group_id(job), n) == k]
     return jobs
+
+
+def _planned(suites_or_cases: Expandable, targets: Sequence[Target], max_jobs: int,
+             jobs_flag: str) -> list[tuple[Case, list[Target]]]:
+    """(case, its matching targets) for each case that runs, every count checked before any
+    job is made (a run over the limit costs nothing but the count)."""
+    planned, total, limit = [], 0, run_job_limit(max_jobs)
+    for case in _cases(suites_or_cases):
+        case_targets = [t for t in targets if matches(case, t)]
+        if not case_targets:
+            continue
+        total += count_jobs(case, case_targets, max_jobs, jobs_flag)
+        if total > limit:
+            raise UsageError(
+                f"{_where(case)}the run expands to more than {limit:,} jobs ({total:,} by case "
+                f"{case.suite}::{case.id}); the limit is {RUN_JOBS_FACTOR} x {jobs_flag} "
+                f"({max_jobs:,}): raise {jobs_flag} if you mean it, or run fewer suites or "
+                "targets"
+            )
+        planned.append((case, case_targets))
+    return planned
+
+
+def count_jobs(case: Case, targets: Sequence[Target], max_jobs: int = MAX_CASE_JOBS,
+               jobs_flag: str = JOBS_FLAG) -> int:
+    """How many jobs `case` gives on `targets` (already matched), without making them;
+    more than `max_jobs` per target is a UsageError naming the case."""
+    sizes = [len(values) for values in case.matrix.values()]
+    per_target = variant_count(sizes) * case.repeat
+    if per_target > max_jobs:
+        raise UsageError(
+            f"{_where(case)}case {case.suite}::{case.id} expands to {per_target:,} jobs per "
+            f"target (matrix {' x '.join(map(str, sizes)) or '1'}, repeat {case.repeat}), over "
+            f"the limit of {max_jobs:,} jobs per case; raise it with {jobs_flag} N if you mean it"
+        )
+    others = variant_count(len(v) for k, v in case.matrix.items() if k != "endpoint")
+    endpoints = case.matrix.get("endpoint") or [case.request.get("endpoint", "chat")]
+    served = sum(1 for e in endpoints for t in targets if str(e) in t.provider.endpoints)
+    return served * others * case.repeat
+
+
+def _where(case: Case) -> str:
+    return f"{case.loc.path}: line {case.loc.line}: " if case.loc is not None else ""
 
 
 def _group_id(job: Job) -> str:

@@ -33,8 +33,10 @@ from typing import Any
 
 from harness.core.errors import SuiteError
 from harness.core.models import Case, SourceLoc
+from harness.core.paths import name_problem
 from harness.suite.cases import Defaults, build_case, read_defaults
 from harness.suite.checkspecs import read_specs
+from harness.suite.limits import JOBS_FLAG, MAX_CASE_JOBS, variant_count
 from harness.suite.naming import describe, did_you_mean, dotted, unknown_key_message
 from harness.suite.request import RAW_REQUEST_KEYS, deep_merge
 from harness.suite.schema import (
@@ -45,6 +47,7 @@ from harness.suite.schema import (
     suite_schema,
 )
 from harness.suite.source import SuiteSource, excerpt, format_error
+from harness.suite.yamlmarks import JsonPath
 
 __all__ = [
     "RAW_REQUEST_KEYS",
@@ -83,23 +86,36 @@ class Suite:
     loc: SourceLoc | None = None
 
 
-def load_suite(path: str | Path, *, validate_checks: bool = True) -> Suite:
+def load_suite(
+    path: str | Path, *, validate_checks: bool = True, max_jobs: int = MAX_CASE_JOBS,
+    jobs_flag: str = JOBS_FLAG,
+) -> Suite:
     """Load and validate one suite file. Raises SuiteError (file, line, excerpt, hint).
 
     `validate_checks=False` skips looking up check names and arguments in the registry.
+    `max_jobs`: the most jobs (matrix variants x repeats) a case may give per target; the
+    error names `jobs_flag` as the way to raise it (`suite/limits.py`).
     """
     src = SuiteSource.open(path)
     if src.is_providers_file():
         raise src.providers_file_error()
-    return build_suite(src, validate_checks=validate_checks)
+    return build_suite(src, validate_checks=validate_checks, max_jobs=max_jobs,
+                       jobs_flag=jobs_flag)
 
 
-def load_suite_text(text: str, path: str = "<string>", *, validate_checks: bool = True) -> Suite:
+def load_suite_text(
+    text: str, path: str = "<string>", *, validate_checks: bool = True,
+    max_jobs: int = MAX_CASE_JOBS, jobs_flag: str = JOBS_FLAG,
+) -> Suite:
     """Like `load_suite` for YAML text; `path` is the name shown in errors and SourceLocs."""
-    return build_suite(SuiteSource.from_text(text, path), validate_checks=validate_checks)
+    return build_suite(SuiteSource.from_text(text, path), validate_checks=validate_checks,
+                       max_jobs=max_jobs, jobs_flag=jobs_flag)
 
 
-def load_suites(paths: Sequence[str | Path], *, validate_checks: bool = True) -> list[Suite]:
+def load_suites(
+    paths: Sequence[str | Path], *, validate_checks: bool = True, max_jobs: int = MAX_CASE_JOBS,
+    jobs_flag: str = JOBS_FLAG,
+) -> list[Suite]:
     """Load suite files and folders (folders: every *.yaml / *.yml below, sorted by path).
 
     In folders, files or folders whose name starts with '_' or '.' are skipped, and so are
@@ -119,7 +135,8 @@ def load_suites(paths: Sequence[str | Path], *, validate_checks: bool = True) ->
             if explicit:
                 raise src.providers_file_error()
             continue
-        suite = build_suite(src, validate_checks=validate_checks)
+        suite = build_suite(src, validate_checks=validate_checks, max_jobs=max_jobs,
+                            jobs_flag=jobs_flag)
         other = by_name.get(suite.name)
         if other is not None:
             raise src.error(
@@ -159,7 +176,45 @@ def _suite_files(folder: Path) -> list[Path]:
     return sorted(found, key=lambda f: f.relative_to(folder).as_posix())
 
 
-def build_suite(src: SuiteSource, *, validate_checks: bool = True) -> Suite:
+def _check_names(src: SuiteSource, name: str, data: dict[str, Any]) -> None:
+    """Suite name and case ids become folder names: `.`, `..` and the like are refused here
+    (the schema's pattern already refuses separators and control characters)."""
+    problem = name_problem(name)
+    if problem is not None:
+        if data.get("suite"):
+            raise src.fail(f"suite name {name!r} {problem}", ("suite",))
+        raise src.error(
+            f"the suite name {name!r} (the file name without extension) {problem}; "
+            "name the suite with a 'suite:' line", (1, 1))
+    for i, raw_case in enumerate(data["cases"]):
+        problem = name_problem(raw_case["id"])
+        if problem is not None:
+            raise src.fail(f"case id {raw_case['id']!r} {problem}", ("cases", i, "id"))
+
+
+def _check_jobs(src: SuiteSource, i: int, case: Case, max_jobs: int, flag: str) -> None:
+    """Matrix variants x repeats of one case (per target) within `max_jobs`."""
+    sizes = [len(values) for values in case.matrix.values()]
+    jobs = variant_count(sizes) * case.repeat
+    if jobs <= max_jobs:
+        return
+    data = src.doc.data["cases"][i]
+    where: JsonPath = ("cases", i, "matrix") if case.matrix else ("cases", i, "repeat")
+    if "matrix" not in data and "repeat" not in data:
+        where = ("defaults", "repeat")
+    shape = " x ".join(str(n) for n in sizes) or "1"
+    raise src.fail(
+        f"{src.names.case_label(i)} expands to {jobs:,} jobs per target (matrix {shape} "
+        f"= {variant_count(sizes):,} variants, repeat {case.repeat}), over the limit of "
+        f"{max_jobs:,} jobs per case; raise it with {flag} N if you mean it",
+        where,
+    )
+
+
+def build_suite(
+    src: SuiteSource, *, validate_checks: bool = True, max_jobs: int = MAX_CASE_JOBS,
+    jobs_flag: str = JOBS_FLAG,
+) -> Suite:
     """A parsed file -> a validated Suite, in the order of the module docstring."""
     doc = src.doc
     if doc.duplicates:
@@ -173,6 +228,7 @@ def build_suite(src: SuiteSource, *, validate_checks: bool = True) -> Suite:
     check_embedded_schemas(src)
     data: dict[str, Any] = doc.data
     name = data.get("suite") or Path(src.display).stem
+    _check_names(src, name, data)
     defaults = read_defaults(src, validate_checks=validate_checks)
     cases: list[Case] = []
     first_id: dict[str, int] = {}
@@ -184,7 +240,9 @@ def build_suite(src: SuiteSource, *, validate_checks: bool = True) -> Suite:
                 f"duplicate case id {cid!r} (first used at line {first[0]})", ("cases", i, "id")
             )
         first_id[cid] = i
-        cases.append(build_case(src, name, i, raw_case, defaults, validate_checks=validate_checks))
+        case = build_case(src, name, i, raw_case, defaults, validate_checks=validate_checks)
+        _check_jobs(src, i, case, max_jobs, jobs_flag)
+        cases.append(case)
     return Suite(
         name=name,
         path=src.display,

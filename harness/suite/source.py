@@ -6,6 +6,7 @@ lines and shows the excerpt with the offending line marked '>'.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 from harness.core.errors import SuiteError
 from harness.core.models import SourceLoc
 from harness.suite import yamlmarks
+from harness.suite.limits import MAX_SUITE_BYTES, size_text
 from harness.suite.naming import Namer, describe
 from harness.suite.yamlmarks import Document, JsonPath
 
@@ -32,10 +34,11 @@ class SuiteSource:
 
     @classmethod
     def open(cls, path: str | Path) -> SuiteSource:
-        """Read and parse a file; unreadable or non-UTF-8 files are a SuiteError."""
+        """Read and parse a file; unreadable, too large or non-UTF-8 files are a SuiteError."""
         display = str(Path(path))
         try:
-            text = Path(path).read_text(encoding="utf-8-sig")
+            data = read_bounded(Path(path), display)
+            text = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
         except FileNotFoundError:
             raise SuiteError(f"{display}: no such file", path=display) from None
         except UnicodeDecodeError as exc:
@@ -51,6 +54,8 @@ class SuiteSource:
 
     @classmethod
     def from_text(cls, text: str, display: str) -> SuiteSource:
+        if len(text) > MAX_SUITE_BYTES:
+            raise too_large(display, f"{len(text):,} characters")
         src = cls(display, text)
         src.parse()
         return src
@@ -95,6 +100,27 @@ class SuiteSource:
     def loc(self, path: JsonPath) -> SourceLoc:
         start, end = self.doc.span(path) or (1, 1)
         return SourceLoc(self.display, start, end)
+
+
+def read_bounded(path: Path, display: str) -> bytes:
+    """The file's bytes, refused (before reading them) past MAX_SUITE_BYTES: the size is
+    looked at first, and at most the limit + 1 bytes are ever read (a file that grows, a pipe)."""
+    with path.open("rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > MAX_SUITE_BYTES:
+            raise too_large(display, size_text(size))
+        data = f.read(MAX_SUITE_BYTES + 1)
+    if len(data) > MAX_SUITE_BYTES:
+        raise too_large(display, f"more than {size_text(MAX_SUITE_BYTES)}")
+    return data
+
+
+def too_large(display: str, size: str) -> SuiteError:
+    return SuiteError(
+        f"{display}: the file is {size}, over the limit of {size_text(MAX_SUITE_BYTES)} for a "
+        "suite file (split it into several suites)",
+        path=display,
+    )
 
 
 def format_error(

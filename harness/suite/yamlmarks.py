@@ -15,6 +15,12 @@ Choices that keep suites JSON-shaped:
 - timestamps stay strings (`date: 2024-01-01` -> "2024-01-01"), not datetime objects;
 - merge keys (`<<: *anchor`) and aliases are resolved, explicit keys win over merged ones;
 - tags other than the standard ones are an error.
+
+Bounded (`suite/limits.py`): nesting deeper than MAX_DEPTH is refused by a pass over the
+parser's events before anything is composed (libyaml's composer recurses in C: 100,000 levels
+would crash the process), and again in the builder (aliases can nest what they refer to);
+aliases and merge keys build at most MAX_ALIAS_NODES nodes again ("billion laughs": a 1 KB file
+that expands to 10^9 nodes is refused after 200,000).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from harness.suite.limits import MAX_ALIAS_NODES, MAX_DEPTH
 
 # libyaml when available: it gives node marks too (through compose), and is ~10x faster.
 FastLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,6 +89,7 @@ def parse(text: str) -> Document:
     """
     lines = text.splitlines()
     try:
+        check_depth(text, FastLoader)
         node = _compose(text, FastLoader)
     except yaml.YAMLError as fast_exc:
         # Re-parse with the pure-Python loader: same verdict, but its messages are the same on
@@ -89,12 +98,16 @@ def parse(text: str) -> Document:
             _compose(text, yaml.SafeLoader)
         except yaml.YAMLError as exc:
             raise _yaml_error(exc) from None
+        except RecursionError:
+            pass  # deeper than libyaml got before its error: libyaml's verdict
         # The two loaders disagree (libyaml is stricter on some flow mappings): libyaml's
         # verdict stands, reported the same way.
         raise _yaml_error(fast_exc) from None
     doc = Document(data=None, lines=lines)
     if node is None:
         return doc
+    if "&" in text and "*" in text:  # no anchor or no alias: nothing can repeat
+        check_aliases(node)
     builder = _Builder(doc)
     doc.data = builder.build(node, ())
     return doc
@@ -109,6 +122,87 @@ def load(text: str) -> tuple[Any, dict[JsonPath, tuple[int, int]]]:
             f"duplicate key {dup.key!r} (first written at line {dup.first_line})", dup.line
         )
     return doc.data, doc.marks
+
+
+def check_depth(text: str, loader_cls: type = FastLoader) -> None:
+    """Raise YamlError where collections nest deeper than MAX_DEPTH (a pass over the parser's
+    events: no nodes, no recursion). Syntax errors are left to the composer that follows."""
+    loader = loader_cls(text)
+    depth = 0
+    try:
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind in _OPEN:
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise depth_error(event.start_mark.line + 1)
+            elif kind in _CLOSE:
+                depth -= 1
+            elif kind is yaml.StreamEndEvent:
+                return
+    finally:
+        loader.dispose()
+
+
+_OPEN = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+_CLOSE = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+
+
+def check_aliases(root: yaml.Node) -> None:
+    """Raise YamlError when aliases would build more than MAX_ALIAS_NODES nodes again, naming
+    the anchor that repeats the most; counted over the composed graph (each distinct node
+    once, no recursion), before anything is built."""
+    size: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    busy: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        key = id(node)
+        kids = _children(node)
+        if not children_done:
+            if key in size or key in busy:
+                continue  # seen, or a node inside itself (the builder names that error)
+            busy.add(key)
+            nodes[key] = node
+            stack.append((node, True))
+            stack.extend((kid, False) for kid in kids)
+            continue
+        busy.discard(key)
+        for kid in kids:
+            uses[id(kid)] = uses.get(id(kid), 0) + 1
+        total = 1 + sum(size.get(id(kid), 1) for kid in kids)
+        size[key] = min(total, 2 * MAX_ALIAS_NODES + 1)
+    again = sum(size[key] * (n - 1) for key, n in uses.items() if n > 1 and key in size)
+    if again > MAX_ALIAS_NODES:
+        worst = max((k for k, n in uses.items() if n > 1 and k in size),
+                    key=lambda k: size[k] * (uses[k] - 1))
+        line = nodes[worst].start_mark.line + 1
+        raise YamlError(
+            f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (the anchor at line {line} "
+            f"holds {size[worst]:,}{'+' if size[worst] > 2 * MAX_ALIAS_NODES else ''} nodes "
+            f"and is repeated {uses[worst] - 1:,} times by aliases); a suite may expand at "
+            f"most {MAX_ALIAS_NODES:,} nodes through aliases and merge keys",
+            line,
+        )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
+def depth_error(line: int) -> YamlError:
+    return YamlError(
+        f"nested deeper than {MAX_DEPTH} levels (mappings and lists inside each other); "
+        f"a suite may nest at most {MAX_DEPTH} levels",
+        line,
+    )
 
 
 def _compose(text: str, loader_cls: type) -> yaml.Node | None:
@@ -144,17 +238,26 @@ class _Builder:
         self.doc = doc
         self.constructor = yaml.constructor.SafeConstructor()
         self.stack: set[int] = set()
+        self.built: set[int] = set()  # ids of the nodes built once: building one again is an alias
+        self.again = 0  # nodes built again (through aliases and merge keys), at most MAX_ALIAS_NODES
+        self.alias_line: int | None = None  # where the outermost alias being expanded is used
 
     def end_line(self, node: yaml.Node) -> int:
         start = node.start_mark.line + 1
-        if (
+        # A block collection's end mark is where the next token starts: use its last child
+        # (a loop, not recursion: aliases can chain collections deeper than the text nests).
+        steps = 0
+        while (
             isinstance(node, (yaml.MappingNode, yaml.SequenceNode))
             and not node.flow_style
             and node.value
         ):
-            # A block collection's end mark is where the next token starts: use its last child.
             last = node.value[-1]
-            return max(start, self.end_line(last[1] if isinstance(last, tuple) else last))
+            node = last[1] if isinstance(last, tuple) else last
+            start = max(start, node.start_mark.line + 1)
+            steps += 1
+            if steps > MAX_DEPTH:
+                raise depth_error(start)
         end_mark = node.end_mark
         end = (
             end_mark.line
@@ -163,15 +266,44 @@ class _Builder:
         )
         lines = self.doc.lines
         # Block scalars end after their trailing newlines: drop blank and comment lines.
-        while end > start and (end > len(lines) or _blank_or_comment(lines[end - 1])):
+        node_start = node.start_mark.line + 1
+        while end > node_start and (end > len(lines) or _blank_or_comment(lines[end - 1])):
             end -= 1
         return max(start, end)
 
     def build(self, node: yaml.Node, path: JsonPath, key_line: int | None = None) -> Any:
         start = key_line if key_line is not None else node.start_mark.line + 1
+        if len(path) > MAX_DEPTH:
+            raise depth_error(start)
         self.doc.marks[path] = (start, max(start, self.end_line(node)))
         if id(node) in self.stack:
             raise YamlError("recursive alias (a node containing itself)", node.start_mark.line + 1)
+        first = id(node) not in self.built
+        self.built.add(id(node))
+        if first and self.alias_line is None:
+            return self.build_node(node, path)
+        outer = self.alias_line is None
+        if outer:
+            self.alias_line = start  # the outermost alias: what an error points at
+        try:
+            self.count_again(start)
+            return self.build_node(node, path)
+        finally:
+            if outer:
+                self.alias_line = None
+
+    def count_again(self, line: int) -> None:
+        self.again += 1
+        if self.again > MAX_ALIAS_NODES:
+            raise YamlError(
+                f"aliases expand to more than {MAX_ALIAS_NODES:,} nodes (an alias used at "
+                f"line {self.alias_line or line} repeats what its anchor holds, and that "
+                "repeats more aliases); a suite may expand at most "
+                f"{MAX_ALIAS_NODES:,} nodes through aliases and merge keys",
+                self.alias_line or line,
+            )
+
+    def build_node(self, node: yaml.Node, path: JsonPath) -> Any:
         if isinstance(node, yaml.MappingNode):
             self.stack.add(id(node))
             try:
@@ -227,7 +359,13 @@ class _Builder:
             result[key] = self.build(value_node, path + (key,), line)
         return result
 
-    def merge_sources(self, value: yaml.Node) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+    def merge_sources(
+        self, value: yaml.Node, level: int = 1
+    ) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
+        """The (key, key node, value node) a merge key brings in, its sources' own merges
+        after their keys; each counts as a node built again (merges can chain)."""
+        if level > MAX_DEPTH:
+            raise depth_error(value.start_mark.line + 1)
         sources = value.value if isinstance(value, yaml.SequenceNode) else [value]
         for source in sources:
             if not isinstance(source, yaml.MappingNode):
@@ -240,9 +378,10 @@ class _Builder:
                 if key_node.tag == _STD + "merge":
                     nested.append(value_node)
                 elif isinstance(key_node, yaml.ScalarNode):
+                    self.count_again(key_node.start_mark.line + 1)
                     yield str(key_node.value), key_node, value_node
             for value_node in nested:  # the source's own keys win over what it merges
-                yield from self.merge_sources(value_node)
+                yield from self.merge_sources(value_node, level + 1)
 
 
 def _tag_error(node: yaml.Node) -> YamlError:
