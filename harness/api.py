@@ -79,10 +79,16 @@ def run(
     sim_latency_ms: float = 20.0,
     run_id: str | None = None,
     history: str | Path | None = None,
+    first_byte_timeout_s: float | None = None,
+    idle_timeout_s: float | None = None,
+    max_response_bytes: int | str = 32 * 1024 * 1024,
+    max_retry_wait_s: float = 60.0,
+    deadline_s: float | None = None,
 ) -> RunResult:
     """Run suites (files or folders) against targets (`provider/model`) and write the run
     folder with every report; the arguments mean what `harness run`'s flags mean."""
     from harness.session import Run, RunSettings, plan_run
+    from harness.session.settings import parse_size
     from harness.session.terminal import cassette_lines, summary_lines, verdict_line
 
     settings = RunSettings(
@@ -91,6 +97,9 @@ def run(
         cassettes=str(cassettes), timeout_s=timeout_s, retries=retries, seed=seed,
         shard=shard, pace=pace, sim_latency_ms=sim_latency_ms, run_id=run_id, runner="api",
         history=None if history is None else str(history),
+        first_byte_timeout_s=first_byte_timeout_s, idle_timeout_s=idle_timeout_s,
+        max_response_bytes=parse_size(max_response_bytes), max_retry_wait_s=max_retry_wait_s,
+        deadline_s=deadline_s,
     )
     plan = plan_run(settings)
     with Run(plan) as session:

@@ -297,8 +297,8 @@ def _common(report: RunReport) -> list[str]:
         return []
     return [f"<h3>Over the {report.common_cases} cases every target ran</h3>",
             _table(H2H_HEADER, head_to_head_rows(report.common), table_id="h2h-common-table"),
-            '<p class="note">The targets ran different cases; compare latency and cost between '
-            "targets on this table, where each row covers the same cases.</p>"]
+            ('<p class="note">The targets ran different cases; compare latency and cost '
+             "between targets on this table, where each row covers the same cases.</p>")]
 
 
 def _pairwise(report: RunReport) -> list[str]:

@@ -26,7 +26,7 @@ from harness.core.models import Job
 from harness.engine.executor import Executor, LiveExecutor, ModeRouter
 from harness.engine.results import RESULTS_FILE, ResultWriter, create_run_dir, read_results
 from harness.engine.retry import RetryPolicy
-from harness.engine.runner import run_jobs
+from harness.engine.runner import RunDeadline, run_jobs
 from harness.engine.send import SendOptions
 from harness.session.meta import meta_of, save_meta
 from harness.session.plan import RunPlan, plan_jobs
@@ -78,6 +78,7 @@ class Run:
         self._client: Any = None
         self._routes: dict[str, str] | None = None
         self._executor: ModeRouter | None = None
+        self._deadline: RunDeadline | None = None
         self.status = "running"
 
     # -- start ------------------------------------------------------------------------------
@@ -126,8 +127,11 @@ class Run:
 
     def _options(self) -> SendOptions:
         s = self.settings
-        return SendOptions(policy=RetryPolicy(max_attempts=s.retries + 1), timeout_s=s.timeout_s,
-                           rng=random.Random(s.seed))
+        policy = RetryPolicy(max_attempts=s.retries + 1, max_retry_wait_s=s.max_retry_wait_s)
+        return SendOptions(policy=policy, timeout_s=s.timeout_s, rng=random.Random(s.seed),
+                           first_byte_timeout_s=s.first_byte_timeout_s,
+                           idle_timeout_s=s.idle_timeout_s,
+                           max_response_bytes=s.max_response_bytes)
 
     def _make_client(self) -> Any:
         """The run's one HTTP client, made on first use inside the loop (a run whose jobs
@@ -201,9 +205,12 @@ class Run:
             if on_result is not None:
                 on_result(row)
 
+        if self._deadline is None and self.settings.deadline_s:  # from the first job on
+            self._deadline = RunDeadline.after(self.settings.deadline_s,
+                                               self.settings.flag("deadline"))
         return self._runner.run(run_jobs(  # type: ignore[no-any-return]
             jobs, self._executor, run_id=self.run_id, concurrency=concurrency,
-            writer=self.writer, on_result=keep, state=self.state,
+            writer=self.writer, on_result=keep, state=self.state, deadline=self._deadline,
         ))
 
     def run_all(self, on_result: Callable[[dict[str, Any]], None] | None = None
