@@ -28,6 +28,8 @@ EXCERPT_CHARS = 2000
 MIN_RATE_SPAN_S = 0.005  # below this, tokens/s measures the network buffer, not the model
 # A case that names none of these gets an implicit `status: 2xx`: a success is the contract.
 _STATUS_AWARE = frozenset({"status", "error_envelope", "param_range"})
+# answers over a limit (core/jsonsafe.py, --max-response-bytes): never read, so never passed
+_UNREADABLE = frozenset({"too_deep", "too_large"})
 
 
 def implicit_checks(job: Job) -> list[CheckSpec]:
@@ -134,6 +136,10 @@ def evaluate(
     )
     specs = with_stream_check(implicit_checks(job), stream)
     failures = run_checks(specs, ctx, exchange)
+    if error_class in _UNREADABLE and not failures:  # no check can pass an unread answer
+        failures.append(FailureInfo(check="body", title=f"{error_class}: {error_message}",
+                                    expected="an answer within the limits",
+                                    received=error_class))
     row = _identity(job, run_id, mode)
     row.update(_outcome(exchange, failures, error_class, error_message))
     row.update(timing_columns(exchange, stream, usage))
