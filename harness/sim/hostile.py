@@ -4,7 +4,7 @@ Asked for with ``x-sim-fault: KIND`` like any fault (see `harness.sim.faults`); 
 random. Each is written without holding its whole body in memory:
 
     deep_json          200, a chat completion carrying one value nested 2,000 deep (4 KB)
-    deep_json_400      400, an error body nested 2,000 deep
+    deep_json_400      400, an error body with a value nested 2,000 deep (4 KB)
     deep_json_stream   a 200 SSE stream whose second event is nested 2,000 deep
     slow_drip          200, a valid chat completion sent one byte per DRIP_HEADER ms (1000)
     endless_stream     a 200 SSE stream of content events that never ends, one per
@@ -162,7 +162,7 @@ async def hostile_response(request: web.Request, kind: str) -> web.StreamRespons
     if kind == "deep_json":
         return web.Response(body=_completion(deep_value()), content_type="application/json")
     if kind == "deep_json_400":
-        body = '{"error":' * DEEP + '"bad"' + "}" * DEEP
+        body = f'{{"error":{{"message":"bad","type":"invalid_request_error","param":{deep_value()}}}}}'
         return web.Response(status=400, body=body.encode(), content_type="application/json")
     if kind == "deep_json_stream":
         return await _deep_stream(request)
