@@ -80,6 +80,11 @@ def run(
     run_id: str | None = None,
     history: str | Path | None = None,
     grace_s: float = 10.0,
+    first_byte_timeout_s: float | None = None,
+    idle_timeout_s: float | None = None,
+    max_response_bytes: int | str = 32 * 1024 * 1024,
+    max_retry_wait_s: float = 60.0,
+    deadline_s: float | None = None,
 ) -> RunResult:
     """Run suites (files or folders) against targets (`provider/model`) and write the run
     folder with every report; the arguments mean what `harness run`'s flags mean. Called in
@@ -88,6 +93,7 @@ def run(
     KeyboardInterrupt."""
     from harness.engine.stop import Stop
     from harness.session import Run, RunSettings, plan_run
+    from harness.session.settings import parse_size
     from harness.session.terminal import (
         cassette_lines,
         resume_lines,
@@ -101,6 +107,9 @@ def run(
         cassettes=str(cassettes), timeout_s=timeout_s, retries=retries, seed=seed,
         shard=shard, pace=pace, sim_latency_ms=sim_latency_ms, run_id=run_id, runner="api",
         history=None if history is None else str(history), grace_s=grace_s,
+        first_byte_timeout_s=first_byte_timeout_s, idle_timeout_s=idle_timeout_s,
+        max_response_bytes=parse_size(max_response_bytes), max_retry_wait_s=max_retry_wait_s,
+        deadline_s=deadline_s,
     )
     plan = plan_run(settings)
     with Run(plan) as session:

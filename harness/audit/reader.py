@@ -16,11 +16,11 @@ own is here: finding cassette files under folders, and turning each interaction 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.core.jsonsafe import loads_bounded
 from harness.core.secrets import SECRET_HEADERS
 from harness.record.reader import CassetteError, Entry, read_cassette_file
 
@@ -59,7 +59,7 @@ class Recorded:
     @property
     def json(self) -> Any:
         try:
-            return json.loads(self.body) if self.body else None
+            return loads_bounded(self.body) if self.body else None
         except (ValueError, UnicodeDecodeError):
             return None
 
@@ -116,7 +116,7 @@ def _request_body(entry: Entry) -> Any:
     if not body:
         return None
     try:
-        return json.loads(body)
+        return loads_bounded(body)
     except ValueError:
         return body
 

@@ -47,6 +47,7 @@ from harness.checks._common import (
 )
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Exchange
 from harness.specs import (
     KNOWN_SPECS,
@@ -269,7 +270,7 @@ def _validate_events(checker: ComponentValidator, exchange: Exchange) -> None:
         if data == "[DONE]" or not data:
             continue
         try:
-            obj = json.loads(data)
+            obj = loads_bounded(data)
         except ValueError:
             continue  # not JSON: the `stream` check's business (stream_malformed)
         checked += 1

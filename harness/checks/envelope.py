@@ -30,13 +30,13 @@ known envelope (ctx.extra["error_in_stream"] is then True), and fails on a strea
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 from harness.checks._common import reject_unknown_keys
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Exchange
 from harness.wire.errors import (
     ERROR_CLASSES,
@@ -123,7 +123,7 @@ def stream_error_event(body: bytes) -> tuple[int, str | None, Any] | None:
         return None
     for event in parse_sse(body):
         try:
-            obj = json.loads(event.data)
+            obj = loads_bounded(event.data)
         except ValueError:
             continue
         if not isinstance(obj, dict):

@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from harness.checks.base import CheckContext, run_check
 from harness.checks.stream import IMPLICIT_ARGS, content_offsets, first_token_ms, stream_of
 from harness.core.errors import CheckFailure
+from harness.core.jsonsafe import MAX_DEPTH
 from harness.core.models import CheckSpec, Exchange, FailureInfo, Job, Normalized, Usage
+from harness.core.secrets import SECRET_QUERY
 from harness.providers.pricing import compute_cost
 from harness.wire.dialects import curl_command, request_notes
 from harness.wire.errors import classify_error
@@ -25,6 +28,8 @@ EXCERPT_CHARS = 2000
 MIN_RATE_SPAN_S = 0.005  # below this, tokens/s measures the network buffer, not the model
 # A case that names none of these gets an implicit `status: 2xx`: a success is the contract.
 _STATUS_AWARE = frozenset({"status", "error_envelope", "param_range"})
+# answers over a limit (core/jsonsafe.py, --max-response-bytes): never read, so never passed
+_UNREADABLE = frozenset({"too_deep", "too_large"})
 
 
 def implicit_checks(job: Job) -> list[CheckSpec]:
@@ -42,6 +47,13 @@ def response_error_class(exchange: Exchange) -> tuple[str | None, str | None]:
     status = exchange.status_code
     if status is None:
         return "transport", exchange.error_message
+    if exchange.body and exchange.json is None and exchange.json_problem == "too_deep":
+        return "too_deep", (f"HTTP {status} body nested deeper than {MAX_DEPTH} levels "
+                            "(not parsed)")
+    if 300 <= status < 400:
+        where = masked_location(exchange.response_headers.get("location"))
+        return "redirect", (f"HTTP {status} redirect to {where} (redirects are not followed: "
+                            "a contract test sees the answer itself)")
     if status >= 400:
         info = classify_error(status, exchange.body, exchange.response_headers)
         return info.error_class, (info.message or "")[:500]
@@ -108,6 +120,9 @@ def evaluate(
     this turn's, so `cost_usd` (row and check) is the loop's; None = an earlier cost unknown.
     """
     normalized, stream, error_class, error_message = judge(job, exchange)
+    if exchange.retries_exhausted and exchange.retry_note:
+        error_message = f"{error_message}; {exchange.retry_note}" if error_message else (
+            exchange.retry_note)
     usage = normalized.usage if normalized else None
     cost, cost_note = compute_cost(job.target.model, usage, job.request)
     if prior_cost is None:
@@ -121,11 +136,42 @@ def evaluate(
     )
     specs = with_stream_check(implicit_checks(job), stream)
     failures = run_checks(specs, ctx, exchange)
+    if error_class in _UNREADABLE and not failures:  # no check can pass an unread answer
+        failures.append(FailureInfo(check="body", title=f"{error_class}: {error_message}",
+                                    expected="an answer within the limits",
+                                    received=error_class))
     row = _identity(job, run_id, mode)
     row.update(_outcome(exchange, failures, error_class, error_message))
     row.update(timing_columns(exchange, stream, usage))
     row.update(_usage_columns(usage, cost, normalized))
     row.update(_detail(job, exchange, [s.name for s in specs], started_at, ctx))
+    return row
+
+
+def failed_row(job: Job, *, run_id: str, mode: str, error_class: str, message: str,
+               started_at: str | None = None, turns: int = 1) -> dict[str, Any]:
+    """The row of a job with no exchange to judge: not run (the run's deadline passed), or an
+    exception while reading, parsing, normalising or checking its answer. Every column is
+    there (core/columns.py), passed is False and the one failure names `error_class`."""
+    failure = FailureInfo(check=error_class, title=message, expected="a judged exchange",
+                          received=error_class)
+    row = _identity(job, run_id, mode)
+    row.update({
+        "status_code": None, "passed": False, "failures": [failure.to_dict()],
+        "error_class": error_class, "error_message": message, "latency_ms": None,
+        "ttft_ms": None, "ttfb_ms": None, "itl_ms": None, "tokens_per_s": None,
+        "stream_events": None,
+    })
+    row.update(_usage_columns(None, None, None))
+    row.update({
+        "attempts": 0 if turns == 0 else 1, "finish_reason": None,
+        "recorded_latency_ms": None, "checks": [], "job_id": job.id,
+        "tags": list(job.case.tags),
+        "started_at": started_at or datetime.now(UTC).isoformat(timespec="milliseconds"),
+        "request_sent": None, "response_excerpt": "", "reproduce": "", "turns": turns,
+        "turn_latencies_ms": [], "request_notes": [], "cassette": None,
+        "error_variant": None, "retries_exhausted": False,
+    })
     return row
 
 
@@ -184,7 +230,27 @@ def _detail(job: Job, exchange: Exchange, names: list[str], started_at: str | No
             [] if job.case.raw else request_notes(job.request, endpoint, job.target.dialect)
         ),
         "error_variant": ctx.extra.get("error_variant"),
+        "retries_exhausted": exchange.retries_exhausted,
     }
+
+
+def masked_location(location: str | None) -> str:
+    """A Location header fit for a row: userinfo and key-like query values masked, bounded."""
+    if not location:
+        return "(no Location header)"
+    parts = urlsplit(location)
+    netloc = parts.netloc.rpartition("@")[2] if "@" in parts.netloc else parts.netloc
+    query = "&".join(
+        f"{name}=***" if _secret_param(name) else f"{name}={value}" if value else name
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    text = urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _secret_param(name: str) -> bool:
+    low = name.lower()
+    return low in SECRET_QUERY or any(w in low for w in ("key", "token", "secret", "sig"))
 
 
 # -- streams -----------------------------------------------------------------------------------
@@ -340,4 +406,5 @@ def evaluate_turns(
         values = [r[key] for r in turn_rows]
         row[key] = None if None in values else sum(values)
     row["attempts"] = max(r["attempts"] for r in turn_rows)
+    row["retries_exhausted"] = any(r["retries_exhausted"] for r in turn_rows)
     return row

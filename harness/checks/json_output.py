@@ -14,7 +14,6 @@ or `output_config.format: {type: json_schema, schema}` (Anthropic). With
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,6 +26,7 @@ from harness.checks._common import (
 )
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Exchange
 
 
@@ -80,7 +80,7 @@ def json_output(ctx: CheckContext, exchange: Exchange, args: Any) -> None:
             received=content if content is None else repr(content),
         )
     try:
-        data = json.loads(content)
+        data = loads_bounded(content)
     except ValueError as exc:
         hint = " (wrapped in a Markdown fence)" if content.lstrip().startswith("```") else ""
         raise CheckFailure(

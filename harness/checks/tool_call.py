@@ -20,7 +20,6 @@ and Anthropic tools `{"name", "input_schema"}` are read too.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -32,6 +31,7 @@ from harness.checks._common import (
 )
 from harness.checks.base import CheckContext, register_check
 from harness.core.errors import CheckFailure
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Exchange, ToolCall
 
 _MISSING = object()
@@ -94,7 +94,7 @@ def _parse_and_validate(calls: list[ToolCall], tools: dict[str, Any]) -> list[An
                 received=_describe(call),
             )
         try:
-            args = json.loads(call.arguments)
+            args = loads_bounded(call.arguments)
         except ValueError as exc:
             raise CheckFailure(
                 f"call {i} ({call.name}) arguments are not JSON: {exc}",

@@ -10,7 +10,12 @@ from typing import Any
 from harness.cli.argtypes import add_max_jobs, non_negative, positive
 from harness.core.errors import MissingCredentialError, UsageError
 from harness.core.modes import MODES
-from harness.session.settings import RunSettings, parse_shard
+from harness.session.settings import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    RunSettings,
+    parse_shard,
+    parse_size,
+)
 
 
 def add_parser(sub: Any) -> None:
@@ -32,7 +37,22 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--out", default="reports", metavar="DIR",
                    help="folder for run folders (default reports/)")
     p.add_argument("--timeout", type=positive, default=60.0, metavar="SECONDS",
-                   help="per-request timeout (default 60; a case's timeout_s overrides)")
+                   help="deadline of each request, connect to last byte, streams included "
+                   "(default 60; a case's timeout_s overrides)")
+    p.add_argument("--first-byte-timeout", type=positive, default=None, metavar="SECONDS",
+                   help="request start to the first body byte (default: --timeout)")
+    p.add_argument("--idle-timeout", type=positive, default=None, metavar="SECONDS",
+                   help="longest silence between two body chunks; SSE pings count as data, "
+                   "--timeout still ends a stream of pings (default: --timeout)")
+    p.add_argument("--max-response-bytes", type=_size, default=DEFAULT_MAX_RESPONSE_BYTES,
+                   metavar="SIZE", help="largest body read, after decompression: 33554432, "
+                   "32MiB, 64MB (default 32MiB); past it the row is too_large")
+    p.add_argument("--max-retry-wait", type=non_negative, default=60.0, metavar="SECONDS",
+                   help="longest Retry-After honoured; a longer one is not retried and the "
+                   "row says so (default 60)")
+    p.add_argument("--deadline", type=positive, default=None, metavar="SECONDS",
+                   help="bound on the whole run: jobs in flight are cut and jobs not started "
+                   "get a `deadline` row; the run exits non-zero (default: none)")
     p.add_argument("--retries", type=int, default=3, metavar="N",
                    help="retries on 429, 5xx and transport errors (default 3)")
     p.add_argument("--shard", default=None, metavar="K/N",
@@ -85,6 +105,13 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(str(exc).replace("--max-response-bytes ", "")) from None
+
+
 def settings_from(args: argparse.Namespace) -> RunSettings:
     """The RunSettings of `harness run`'s arguments (HARNESS_TARGETS when no --target)."""
     names = [t.strip() for spec in args.target for t in spec.split(",") if t.strip()]
@@ -98,6 +125,9 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
     return RunSettings(
         suites=tuple(args.suites), targets=tuple(names), providers=tuple(args.providers),
         concurrency=args.concurrency, out=args.out, timeout_s=args.timeout,
+        first_byte_timeout_s=args.first_byte_timeout, idle_timeout_s=args.idle_timeout,
+        max_response_bytes=args.max_response_bytes, max_retry_wait_s=args.max_retry_wait,
+        deadline_s=args.deadline,
         retries=args.retries, shard=parse_shard(args.shard), simulate=args.simulate,
         sim_latency_ms=args.sim_latency_ms, seed=args.seed, mode=args.mode,
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",

@@ -26,7 +26,9 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("status_code", "int", "HTTP status of the last attempt; empty on transport failure"),
     ("passed", "bool", "every check passed"),
     ("failures", "json", "list of {check, title, expected, received}"),
-    ("error_class", "str", "auth, rate_limit, validation, server, timeout, ... ; empty on success"),
+    ("error_class", "str",
+     ("auth, rate_limit, validation, server, timeout, too_large, too_deep, redirect, resource, "
+     "malformed_body, deadline (not run), internal_error, ... ; empty on success")),
     ("error_message", "str", "short description of the error (no secrets)"),
     ("latency_ms", "float", "request start to last byte, last attempt"),
     ("ttft_ms", "float", "time to first token (streams); time to first byte otherwise"),
@@ -55,6 +57,9 @@ RESULT_COLUMNS: list[tuple[str, str, str]] = [
     ("request_notes", "json", "canonical fields the endpoint cannot carry: not sent, and why"),
     ("cassette", "str", "record / replay: path of the cassette written or replayed; empty when live"),
     ("error_variant", "str", "error body shape seen by error_envelope, e.g. mistral.flat"),
+    ("retries_exhausted", "bool",
+     ("the last attempt failed in a retryable way (429, 5xx, timeout, ...) and no retry was "
+     "left, or the server's Retry-After was over --max-retry-wait: counted as an error")),
 ]
 
 COLUMN_NAMES: list[str] = [c[0] for c in RESULT_COLUMNS]

@@ -11,6 +11,11 @@
     │   ├── MissingCredentialError    the target's API-key environment variable is unset
     │   └── RunFileError              a run folder's files are corrupt (also a ValueError)
     ├── RegistryError                 a duplicate registration (a programming error)
+    ├── LimitExceeded                 untrusted input over a stated limit (also a ValueError,
+    │   │                             so parsers that treat bad input as "not JSON" stay safe);
+    │   │                             `error_class` names the job's row class
+    │   ├── TooDeepError              JSON nested deeper than the parser's bound (too_deep)
+    │   └── TooLargeError             a body over --max-response-bytes (too_large)
     └── CheckFailure                  a check saw a response that breaks the contract (exit 1);
                                       data, not a crash: check, title, expected, received
 
@@ -71,6 +76,25 @@ class RunFileError(UsageError, ValueError):
 
 class RegistryError(HarnessError):
     """Two things registered under one name."""
+
+
+class LimitExceeded(HarnessError, ValueError):
+    """Untrusted input (an answer, a stream event) broke a limit the harness states; the job
+    that read it gets a row of class `error_class`, the run goes on."""
+
+    error_class = "limit"
+
+
+class TooDeepError(LimitExceeded):
+    """JSON nested deeper than the bound of `harness.core.jsonsafe.loads_bounded`."""
+
+    error_class = "too_deep"
+
+
+class TooLargeError(LimitExceeded):
+    """A response body over the run's --max-response-bytes (counted after decompression)."""
+
+    error_class = "too_large"
 
 
 class CheckFailure(HarnessError):

@@ -8,9 +8,11 @@ environment variable holding its key, never the key.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
+
+from harness.core.errors import TooDeepError
+from harness.core.jsonsafe import loads_bounded
 
 
 @dataclass(frozen=True)
@@ -163,6 +165,10 @@ class Exchange:
     error_class: str | None = None  # transport / protocol / HTTP error class, None on success
     error_message: str | None = None  # never contains secret values
     recorded_latency_ms: float | None = None
+    # the last attempt failed in a way worth retrying and no attempt was left (or the server's
+    # Retry-After was over --max-retry-wait): the row says the retries were exhausted
+    retries_exhausted: bool = False
+    retry_note: str | None = None  # why: "gave up after 4 attempt(s)", "Retry-After ... over"
     # -- streams (SSE): filled only when a stream was requested and the answer was 2xx ---------
     # every body chunk as received: (seconds since t_start, bytes); replayable as is
     chunks: list[tuple[float, bytes]] = field(default_factory=list, repr=False)
@@ -174,14 +180,19 @@ class Exchange:
     stream: Any = field(default=None, repr=False)
     _json_cache: Any = field(default=None, repr=False)
     _json_parsed: bool = field(default=False, repr=False)
+    # why `json` is None although the body is not empty: "too_deep", or None (not JSON)
+    json_problem: str | None = field(default=None, repr=False)
 
     @property
     def json(self) -> Any:
-        """The response body parsed as JSON, or None if it is not JSON."""
+        """The response body parsed as JSON (depth-bounded: core/jsonsafe.py), or None if it
+        is not JSON or nests too deep (then `json_problem` is "too_deep")."""
         if not self._json_parsed:
             self._json_parsed = True
             try:
-                self._json_cache = json.loads(self.body) if self.body else None
+                self._json_cache = loads_bounded(self.body) if self.body else None
+            except TooDeepError:
+                self._json_cache, self.json_problem = None, "too_deep"
             except (ValueError, UnicodeDecodeError):
                 self._json_cache = None
         return self._json_cache

@@ -62,6 +62,7 @@ class ResultRow(TypedDict):
     request_notes: list[str]
     cassette: str | None
     error_variant: str | None
+    retries_exhausted: bool
 
 
 # column type (core/columns.py) -> the Python types a value of it may have (None: always ok)

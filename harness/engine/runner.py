@@ -4,6 +4,12 @@
       └─ worker: executor.begin(job) ─▶ send (one turn, or a tool loop's turns) ─▶ Exchange
                  ─▶ evaluate(...) ─▶ row ─▶ run.done(row) ─▶ writer.write / on_result
 
+A job's failure is a row, never the run's: an exception while one job's answer is read,
+parsed, normalised or checked becomes that job's row (`too_large`, `too_deep`, or
+`internal_error` naming the exception type and where it was raised), and the other jobs go
+on. Only cancellation and usage errors end a run. `--deadline` (a RunDeadline) cuts jobs in
+flight and gives the jobs not started a `deadline` row each, so the run's rows say what ran.
+
 Design: a worker pool per target rather than one task per job behind a semaphore. With
 N jobs (up to ~100k) a task per job means N live coroutine frames, N entries in the semaphore's
 waiter queue and a wake-up per release; a pool keeps exactly `concurrency` coroutines per
@@ -20,16 +26,20 @@ from __future__ import annotations
 
 import asyncio
 import time
+import traceback
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+from harness.core.errors import LimitExceeded, UsageError
 from harness.core.models import Job
 from harness.engine.executor import Executor, JobRun
 from harness.engine.send import PrepareFn, SendOptions, execute
 from harness.engine.stop import Stop
 
-__all__ = ["EvaluateFn", "PrepareFn", "SendOptions", "execute", "run_jobs"]
+__all__ = ["EvaluateFn", "PrepareFn", "RunDeadline", "SendOptions", "execute", "run_jobs"]
 
 EvaluateFn = Callable[..., dict[str, Any]]
 
@@ -44,21 +54,103 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="milliseconds")
 
 
-async def run_job(job: Job, run: JobRun, *, run_id: str, evaluate: EvaluateFn,
-                  state: dict[str, Any] | None) -> dict[str, Any]:
-    """One job's row: its turns through `run`, judged by `evaluate`."""
-    started = _iso(time.time())
+@dataclass(frozen=True)
+class RunDeadline:
+    """The run's `--deadline`: `at` on time.monotonic()'s clock, `seconds` as given."""
+
+    at: float
+    seconds: float
+    flag: str = "--deadline"
+
+    @classmethod
+    def after(cls, seconds: float, flag: str = "--deadline") -> RunDeadline:
+        return cls(time.monotonic() + seconds, seconds, flag)
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+    def loop_at(self) -> float:
+        """The same moment on the running loop's clock (uvloop's is its own)."""
+        return asyncio.get_running_loop().time() + (self.at - time.monotonic())
+
+
+def _default_failed_row() -> Callable[..., dict[str, Any]]:
+    from harness.checks.evaluate import failed_row
+
+    return failed_row
+
+
+def _error_of(exc: Exception) -> tuple[str, str]:
+    """(error_class, message) of an exception raised while one job was handled."""
+    if isinstance(exc, LimitExceeded):
+        return exc.error_class, str(exc)
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" (at {Path(frame.filename).name}:{frame.lineno})" if frame else ""
+    text = str(exc).strip()[:200] or "no detail"
+    return "internal_error", (f"internal error while reading, parsing or checking this "
+                              f"answer: {type(exc).__name__}: {text}{where}")
+
+
+async def _judged(job: Job, run: JobRun, *, run_id: str, evaluate: EvaluateFn,
+                  state: dict[str, Any] | None, started: str) -> dict[str, Any]:
     if job.case.tool_loop or job.case.expect_each_turn:  # several turns: toolloop.py
         from harness.engine.toolloop import run_tool_loop
 
-        row = await run_tool_loop(job, run.send, run_id=run_id, mode=run.mode,
-                                  started_at=started, state=state)
-    else:
-        exchange = await run.send(job)
-        row = evaluate(job, exchange, run_id=run_id, mode=run.mode, started_at=started,
-                       state=state)
-    await run.done(row)
+        return await run_tool_loop(job, run.send, run_id=run_id, mode=run.mode,
+                                   started_at=started, state=state)
+    exchange = await run.send(job)
+    return evaluate(job, exchange, run_id=run_id, mode=run.mode, started_at=started,
+                    state=state)
+
+
+async def run_job(job: Job, run: JobRun, *, run_id: str, evaluate: EvaluateFn,
+                  state: dict[str, Any] | None,
+                  deadline: RunDeadline | None = None) -> dict[str, Any]:
+    """One job's row: its turns through `run`, judged by `evaluate`. Whatever goes wrong with
+    this one job (an answer over a limit, a bug met on an odd answer) is this job's row, never
+    the run's end; a usage error (a stale cassette, a missing key) and cancellation still
+    propagate. The run's `deadline` cuts a job in flight (row class `deadline`)."""
+    started = _iso(time.time())
+    failed = _default_failed_row()
+    try:
+        if deadline is None:
+            row = await _judged(job, run, run_id=run_id, evaluate=evaluate, state=state,
+                                started=started)
+        else:
+            async with asyncio.timeout_at(deadline.loop_at()):
+                row = await _judged(job, run, run_id=run_id, evaluate=evaluate, state=state,
+                                    started=started)
+    except TimeoutError:
+        if deadline is None or not deadline.passed():
+            raise
+        row = failed(job, run_id=run_id, mode=run.mode, error_class="deadline", started_at=started,
+                     message=f"cut: the run's {deadline.flag} {deadline.seconds:g} s passed "
+                     "while this job was in flight")
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one job's failure is its row (module doc)
+        error_class, message = _error_of(exc)
+        row = failed(job, run_id=run_id, mode=run.mode, error_class=error_class,
+                     message=message, started_at=started)
+    try:
+        await run.done(row)
+    except UsageError:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        error_class, message = _error_of(exc)
+        row.update(passed=False, error_class=error_class, error_message=message)
+        row.setdefault("cassette", None)
+        row["failures"] = [*row.get("failures", []), {
+            "check": error_class, "title": message, "expected": None, "received": None}]
     return row
+
+
+def not_run_row(job: Job, deadline: RunDeadline, *, run_id: str, mode: str) -> dict[str, Any]:
+    """The row of a job the run's deadline left unstarted."""
+    return _default_failed_row()(
+        job, run_id=run_id, mode=mode, error_class="deadline", turns=0,
+        message=f"not run: the run's {deadline.flag} {deadline.seconds:g} s passed before "
+        "this job started")
 
 
 async def run_jobs(
@@ -72,6 +164,7 @@ async def run_jobs(
     evaluate_fn: EvaluateFn | None = None,
     state: dict[str, Any] | None = None,
     stop: Stop | None = None,
+    deadline: RunDeadline | None = None,
 ) -> list[dict[str, Any]]:
     """Run every job, at most `concurrency` in flight per target; return the rows in job order.
 
@@ -81,9 +174,11 @@ async def run_jobs(
     dict per run, owned by the session. `executor.flush()` runs once every job is done (the
     cassettes still pending are written). On cancellation (Ctrl-C) the in-flight jobs are
     cancelled and CancelledError propagates; on a bug in any job the others are cancelled and
-    that exception propagates. `stop` (engine/stop.py): once requested, no job is started,
-    the jobs in flight get its grace period, and the rows of the jobs that finished are
-    returned (in job order; the others have none).
+    that exception propagates (a job's own failures are its row: `run_job`). `stop`
+    (engine/stop.py): once requested, no job is started, the jobs in flight get its grace
+    period, and the rows of the jobs that finished are returned (in job order; the others
+    have none). `deadline`: jobs not started when it passes get a `deadline` row without
+    being sent; jobs in flight are cut.
     """
     if concurrency < 1:
         raise ValueError("concurrency must be >= 1")
@@ -100,8 +195,11 @@ async def run_jobs(
             if stop is not None and stop.requested:
                 return
             job = jobs[i]
-            row = await run_job(job, executor.begin(job), run_id=run_id, evaluate=evaluate,
-                                state=state)
+            if deadline is not None and deadline.passed():
+                row = not_run_row(job, deadline, run_id=run_id, mode=_mode_of(executor, job))
+            else:
+                row = await run_job(job, executor.begin(job), run_id=run_id,
+                                    evaluate=evaluate, state=state, deadline=deadline)
             rows[i] = row
             if writer is not None:
                 writer.write(row)
@@ -123,6 +221,11 @@ async def run_jobs(
     if stop is not None and stop.requested:
         return [row for row in rows if row is not None]
     return rows  # type: ignore[return-value]  # every slot is filled once _wait_all returns
+
+
+def _mode_of(executor: Executor, job: Job) -> str:
+    mode_of = getattr(executor, "mode_of", None)
+    return str(mode_of(job)) if mode_of is not None else "live"
 
 
 async def _wait_all(tasks: list[asyncio.Task[None]]) -> None:

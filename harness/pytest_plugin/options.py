@@ -65,10 +65,7 @@ def add_options(parser: Any) -> None:
         "--harness-sim-latency-ms", type=float, default=20.0, dest="harness_sim_latency_ms",
         metavar="MS", help="simulator latency with --harness-simulate (default 20)",
     )
-    group.addoption(
-        "--harness-timeout", type=float, default=60.0, dest="harness_timeout",
-        metavar="SECONDS", help="per-request timeout (default 60; a case's timeout_s overrides)",
-    )
+    _add_limits(group)
     group.addoption(
         "--harness-retries", type=int, default=3, dest="harness_retries", metavar="N",
         help="retries on 429, 5xx and transport errors (default 3)",
@@ -102,6 +99,38 @@ def add_options(parser: Any) -> None:
     )
 
 
+def _add_limits(group: Any) -> None:
+    """The time and size limits (as `harness run`'s --timeout ... --deadline)."""
+    group.addoption(
+        "--harness-timeout", type=float, default=60.0, dest="harness_timeout",
+        metavar="SECONDS", help="deadline of each request, connect to last byte, streams "
+        "included (default 60; a case's timeout_s overrides)",
+    )
+    group.addoption(
+        "--harness-first-byte-timeout", type=float, default=None,
+        dest="harness_first_byte_timeout", metavar="SECONDS",
+        help="request start to the first body byte (default: --harness-timeout)",
+    )
+    group.addoption(
+        "--harness-idle-timeout", type=float, default=None, dest="harness_idle_timeout",
+        metavar="SECONDS", help="longest silence between two body chunks (default: "
+        "--harness-timeout)",
+    )
+    group.addoption(
+        "--harness-max-response-bytes", default="32MiB", dest="harness_max_response_bytes",
+        metavar="SIZE", help="largest body read, after decompression (default 32MiB)",
+    )
+    group.addoption(
+        "--harness-max-retry-wait", type=float, default=60.0, dest="harness_max_retry_wait",
+        metavar="SECONDS", help="longest Retry-After honoured; longer: not retried (default 60)",
+    )
+    group.addoption(
+        "--harness-deadline", type=float, default=None, dest="harness_deadline",
+        metavar="SECONDS", help="bound on the whole session's jobs: later ones get a "
+        "`deadline` row (default: none)",
+    )
+
+
 def _split(values: Any) -> list[str]:
     return [t.strip() for v in values or () for t in str(v).split(",") if t.strip()]
 
@@ -118,7 +147,7 @@ def target_names(config: Any) -> list[str]:
 
 def read_settings(config: Any) -> RunSettings | None:
     """The session's RunSettings from the --harness-* options; None when no target is given."""
-    from harness.session.settings import RunSettings
+    from harness.session.settings import RunSettings, parse_size
 
     names = target_names(config)
     if not names:
@@ -134,6 +163,12 @@ def read_settings(config: Any) -> RunSettings | None:
             simulate=bool(config.getoption("harness_simulate")),
             sim_latency_ms=config.getoption("harness_sim_latency_ms"),
             timeout_s=config.getoption("harness_timeout"),
+            first_byte_timeout_s=config.getoption("harness_first_byte_timeout"),
+            idle_timeout_s=config.getoption("harness_idle_timeout"),
+            max_response_bytes=parse_size(config.getoption("harness_max_response_bytes"),
+                                          "--harness-max-response-bytes"),
+            max_retry_wait_s=config.getoption("harness_max_retry_wait"),
+            deadline_s=config.getoption("harness_deadline"),
             retries=config.getoption("harness_retries"),
             seed=config.getoption("harness_seed"),
             history=config.getoption("harness_history"),

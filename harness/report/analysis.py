@@ -5,7 +5,8 @@ report.html, junit.xml's properties and `harness compare`, so they always agree.
 
 Definitions (a job is one row; a unit is suite + case + variant within a target):
 - cases: distinct suite + case; jobs: rows; passed: `passed` is true; errors: no HTTP response
-  (status_code empty: timeout, connect, ...); failed: a response arrived but a check failed.
+  (status_code empty: timeout, connect, deadline, ...) or retries exhausted (`retries_exhausted`:
+  a 429 / 5xx still refused at the last attempt); failed: a response arrived but a check failed.
 - pass rate: passed / jobs, with the 95% Wilson interval.
 - latency percentiles: over jobs that got an HTTP response (errors excluded), numpy's linear
   method. TTFT: over streamed jobs (stream true) with a ttft_ms. tokens/s: median of the
@@ -259,7 +260,10 @@ def _outcomes(t: pd.DataFrame, passed_mask: pd.Series, response: pd.Series) -> d
     """Jobs passed / failed / errored, the pass rate's Wilson interval, what failed."""
     jobs = len(t)
     passed = int(passed_mask.sum())
-    errors = int((~response & ~passed_mask).sum())
+    # an error: no HTTP response, or a response whose retries were all used up (a 429 that
+    # never let us in is not a contract failure of the answer, it is no answer)
+    exhausted = _col(t, "retries_exhausted").fillna(False).astype(bool)
+    errors = int(((~response | exhausted) & ~passed_mask).sum())
     ci = stats.wilson_interval(passed, jobs)
     by_check: dict[str, int] = {}
     for failures in _col(t, "failures")[~passed_mask].tolist():

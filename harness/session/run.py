@@ -42,7 +42,7 @@ from harness.engine.results import (
     read_results,
 )
 from harness.engine.retry import RetryPolicy
-from harness.engine.runner import run_jobs
+from harness.engine.runner import RunDeadline, run_jobs
 from harness.engine.send import SendOptions
 from harness.engine.stop import Stop, signal_handlers
 from harness.session.meta import meta_of, save_meta
@@ -109,6 +109,7 @@ class Run:
         self._client: Any = None
         self._routes: dict[str, str] | None = None
         self._executor: ModeRouter | None = None
+        self._deadline: RunDeadline | None = None
         self.status = "running"
         self.stop: Stop | None = None
         # a resumed run (harness run --resume): the rows already in its folder, and its plan
@@ -165,8 +166,11 @@ class Run:
 
     def _options(self) -> SendOptions:
         s = self.settings
-        return SendOptions(policy=RetryPolicy(max_attempts=s.retries + 1), timeout_s=s.timeout_s,
-                           rng=random.Random(s.seed))
+        policy = RetryPolicy(max_attempts=s.retries + 1, max_retry_wait_s=s.max_retry_wait_s)
+        return SendOptions(policy=policy, timeout_s=s.timeout_s, rng=random.Random(s.seed),
+                           first_byte_timeout_s=s.first_byte_timeout_s,
+                           idle_timeout_s=s.idle_timeout_s,
+                           max_response_bytes=s.max_response_bytes)
 
     def _make_client(self) -> Any:
         """The run's one HTTP client, made on first use inside the loop (a run whose jobs
@@ -240,10 +244,14 @@ class Run:
             if on_result is not None:
                 on_result(row)
 
+        if self._deadline is None and self.settings.deadline_s:  # from the first job on
+            self._deadline = RunDeadline.after(self.settings.deadline_s,
+                                               self.settings.flag("deadline"))
         with signal_handlers(stop, self._runner.get_loop()):
             return self._runner.run(run_jobs(  # type: ignore[no-any-return]
                 jobs, self._executor, run_id=self.run_id, concurrency=concurrency,
                 writer=self.writer, on_result=keep, state=self.state, stop=stop,
+                deadline=self._deadline,
             ))
 
     def run_all(self, on_result: Callable[[dict[str, Any]], None] | None = None, *,

@@ -14,9 +14,12 @@ from harness.core.errors import UsageError
 from harness.core.modes import MODES
 from harness.suite.limits import MAX_CASE_JOBS
 
-__all__ = ["RUNNERS", "RunSettings", "parse_shard"]
+__all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "RUNNERS", "RunSettings", "parse_shard", "parse_size"]
 
 RUNNERS = ("cli", "pytest", "api", "audit", "bench")
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024  # the engine's default (engine/send.py)
+_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1 << 10, "m": 1000**2, "mb": 1000**2,
+          "mib": 1 << 20, "g": 1000**3, "gb": 1000**3, "gib": 1 << 30}
 
 
 @dataclass(frozen=True)
@@ -30,7 +33,12 @@ class RunSettings:
     simulate: bool = False
     sim_latency_ms: float = 20.0
     concurrency: int = 8
-    timeout_s: float = 60.0
+    timeout_s: float = 60.0  # one attempt's whole deadline: connect to last byte
+    first_byte_timeout_s: float | None = None  # None: timeout_s
+    idle_timeout_s: float | None = None  # between body chunks; None: timeout_s
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES  # decoded body bytes
+    max_retry_wait_s: float = 60.0  # a longer Retry-After: not retried (engine/retry.py)
+    deadline_s: float | None = None  # the whole run; jobs not started get `deadline` rows
     retries: int = 3
     seed: int | None = None
     cassettes: str = "cassettes"
@@ -64,8 +72,17 @@ class RunSettings:
             raise UsageError(f"{flag('retries')} must be >= 0, got {self.retries}")
         if self.concurrency < 1:
             raise UsageError(f"{flag('concurrency')} must be >= 1, got {self.concurrency}")
-        if not self.timeout_s > 0:
-            raise UsageError(f"{flag('timeout')} must be > 0, got {self.timeout_s}")
+        for name, value in (("timeout", self.timeout_s),
+                            ("first-byte-timeout", self.first_byte_timeout_s),
+                            ("idle-timeout", self.idle_timeout_s), ("deadline", self.deadline_s)):
+            if value is not None and not value > 0:
+                raise UsageError(f"{flag(name)} must be > 0, got {value}")
+        if self.max_response_bytes < 1:
+            raise UsageError(f"{flag('max-response-bytes')} must be >= 1, got "
+                             f"{self.max_response_bytes}")
+        if self.max_retry_wait_s < 0:
+            raise UsageError(f"{flag('max-retry-wait')} must be >= 0, got "
+                             f"{self.max_retry_wait_s}")
         if not self.grace_s >= 0:
             raise UsageError(f"{flag('grace')} must be >= 0, got {self.grace_s}")
         if self.max_jobs < 1:
@@ -112,3 +129,21 @@ def as_tuple(values: Sequence[str] | str | None) -> tuple[str, ...]:
     if values is None:
         return ()
     return (values,) if isinstance(values, str) else tuple(values)
+
+
+def parse_size(text: str | int, flag: str = "--max-response-bytes") -> int:
+    """`33554432`, `32MiB`, `64 MB`, `1g` -> bytes (KiB/MiB/GiB are powers of 1024, k/M/G of
+    1000); anything else, or less than 1 byte, is a usage error naming the flag."""
+    if isinstance(text, int):
+        return text
+    raw = text.strip().lower().replace(" ", "")
+    digits = raw.rstrip("abcdefghijklmnopqrstuvwxyz")
+    unit = raw[len(digits):]
+    try:
+        value = float(digits) * _UNITS[unit]
+    except (KeyError, ValueError):
+        raise UsageError(f"{flag} expects a size such as 33554432, 32MiB or 64MB, got "
+                         f"{text!r}") from None
+    if value < 1:
+        raise UsageError(f"{flag} must be at least 1 byte, got {text!r}")
+    return int(value)

@@ -38,6 +38,7 @@ from harness.sim.echo import echo_middleware
 from harness.sim.faults import KEY_HEADER, FaultPlan, fault_response
 from harness.sim.generate import Generation, Generator
 from harness.sim.headers import RateCounters, id_headers, request_id
+from harness.sim.hostile import HOSTILE_KINDS, hostile_response
 from harness.sim.models_list import models_body
 from harness.sim.stats import SimStats
 from harness.sim.streaming import (
@@ -226,6 +227,8 @@ async def chat(request: web.Request) -> web.StreamResponse:
     check_auth(request, cfg)
     raw = await request.read()
     kind = _fault(request, state)
+    if kind in HOSTILE_KINDS:
+        return await hostile_response(request, kind)
     if kind and kind not in STREAM_FAULT_KINDS:
         return await fault_response(kind, cfg.dialect, cfg.faults, _model_of(raw))
     body = _parse(raw, cfg.dialect)
@@ -251,6 +254,8 @@ async def responses_api(request: web.Request) -> web.StreamResponse:
         raise env.responses_unauthorized(key)
     raw = await request.read()
     kind = _fault(request, state)
+    if kind in HOSTILE_KINDS:
+        return await hostile_response(request, kind)
     if kind and kind not in STREAM_FAULT_KINDS:
         return await fault_response(kind, "responses", cfg.faults, _model_of(raw))
     try:
@@ -283,6 +288,8 @@ async def messages_api(request: web.Request) -> web.StreamResponse:
     check_version(request.headers.get("anthropic-version"))
     raw = await request.read()
     kind = _fault(request, state)
+    if kind in HOSTILE_KINDS:
+        return await hostile_response(request, kind)
     if kind and kind not in STREAM_FAULT_KINDS:
         return await fault_response(kind, "anthropic", cfg.faults, _model_of(raw), request[RID])
     try:

@@ -30,6 +30,17 @@ FAULT_KINDS = (
     "stream_bad_event",
     "stream_html",
     "slow_first_token",
+    # hostile answers (harness.sim.hostile): only when asked for, never drawn at random
+    "deep_json",
+    "deep_json_400",
+    "deep_json_stream",
+    "slow_drip",
+    "endless_stream",
+    "ping_forever",
+    "huge_body",
+    "gzip_bomb",
+    "429_long",
+    "redirect_307",
 )
 #: The kinds that act on a stream once it has started (the request itself is served).
 STREAM_FAULT_KINDS = ("stream_cut", "stream_bad_event", "stream_html", "slow_first_token")

@@ -5,7 +5,9 @@ Control headers (sent by tests and suites, never by real clients):
 * ``x-sim-fault: KIND`` forces KIND on this request: 429, 500, 503, 529, 502_html,
   malformed_json, timeout (answered before the body is even validated), or one of the stream
   kinds stream_cut, stream_bad_event, stream_html, slow_first_token (the request is validated
-  and served, and the fault acts on the answer: see `harness.sim.streaming`).
+  and served, and the fault acts on the answer: see `harness.sim.streaming`), or a hostile
+  answer (deep JSON, a 1 byte/s drip, an endless stream, pings forever, a 2 GB body, a gzip
+  bomb, Retry-After 3600, a 307: see `harness.sim.hostile`).
 * ``x-sim-fail-first: N`` with ``x-sim-key: K``: the first N requests carrying key K fail
   (with the ``x-sim-fault`` kind, default 503); later ones succeed. Lets tests check retries.
 * Otherwise each request fails with probability ``FaultConfig.rate``, the kind drawn from

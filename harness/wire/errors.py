@@ -40,6 +40,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from harness.core.errors import TooDeepError
+from harness.core.jsonsafe import MAX_DEPTH, json_depth, loads_bounded
+
 ERROR_CLASSES = (
     "auth",
     "payment",
@@ -71,6 +74,7 @@ _VARIANTS: dict[str, tuple[str, ...]] = {
 }
 
 GENERIC_SHAPES = ("html", "text", "empty", "unknown")
+_LITERAL_MAX_CHARS = 1 << 20
 
 
 @dataclass
@@ -119,10 +123,13 @@ def _parse(body: Any) -> tuple[Any, str | None]:
     if not text:
         return None, ""
     try:
-        return json.loads(text), None
+        return loads_bounded(text), None
+    except TooDeepError:
+        return None, text  # nested too deep to read: judged as text (evaluate says too_deep)
     except ValueError:
         pass
-    if text[:1] in "{[":
+    # an SDK's repr of a body: small and shallow only (ast builds a tree many times the text)
+    if text[:1] in "{[" and len(text) <= _LITERAL_MAX_CHARS and json_depth(text) <= MAX_DEPTH:
         try:
             return ast.literal_eval(text), None
         except (ValueError, SyntaxError, MemoryError, RecursionError):

@@ -58,9 +58,9 @@ output (every protocol's prompt_tokens then counts every prompt token, cached or
 from __future__ import annotations
 
 import copy
-import json
 from typing import Any
 
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Normalized, ToolCall, Usage
 from harness.wire.canonical import (
     CANONICAL_FIELDS,
@@ -239,7 +239,7 @@ def _arguments(arguments: Any) -> dict[str, Any]:
     if isinstance(arguments, dict):
         return arguments
     try:
-        value = json.loads(arguments or "{}")
+        value = loads_bounded(arguments or "{}")
     except (TypeError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}

@@ -14,10 +14,10 @@ Each event type has its handler in `_HANDLERS` (an unknown type is ignored, as a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from harness.core.jsonsafe import loads_bounded
 from harness.wire.stream_stats import StreamStats
 
 TERMINATOR = "message_stop"
@@ -121,7 +121,7 @@ class MessagesAssembler:
         if not raw.strip():
             return  # no input streamed: keep the block's own input ({} for no arguments)
         try:
-            self.blocks[index]["input"] = json.loads(raw)
+            self.blocks[index]["input"] = loads_bounded(raw)
         except ValueError:
             self.blocks[index]["input"] = raw  # invalid JSON stays visible to tool_call checks
 

@@ -23,9 +23,9 @@ wire/responses.py, wire/messages.py. Common to all:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from harness.core.jsonsafe import loads_bounded
 from harness.core.models import Normalized
 from harness.wire.messages import ANTHROPIC_STOP
 from harness.wire.protocols import find_protocol, protocol_for_body
@@ -45,7 +45,7 @@ def normalize(endpoint: str, dialect: str, body: Any) -> Normalized | None:
     """Turn a success response body (parsed JSON) into `Normalized`, or None if it is not one."""
     if isinstance(body, (bytes, bytearray, str)):
         try:
-            body = json.loads(body)
+            body = loads_bounded(body)
         except (ValueError, UnicodeDecodeError):
             return None
     if not isinstance(body, dict) or _is_error(body):

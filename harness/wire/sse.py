@@ -13,6 +13,8 @@ Framing (WHATWG "server-sent events", as the LLM APIs use it):
   `data:` lines join with "\\n"), `id`, `retry`; a blank line dispatches the event;
 - a line starting with ":" is a comment (OpenRouter's `: OPENROUTER PROCESSING`) and is counted,
   never dispatched; a UTF-8 BOM at the very start is dropped;
+- a long line split over many chunks is kept as a list of chunks and joined once, when its
+  end comes (joining at every chunk would copy a 32 MiB line 500 times);
 - a line that is none of the above (an HTML page, a bare JSON object, any other text) is not
   SSE: it is counted in `junk_lines` with the first one kept (`first_junk`), so a caller can
   tell "a gateway answered with HTML mid-stream" from a clean stream. The spec would silently
@@ -54,6 +56,7 @@ class SSEParser:
         "_data",
         "_event",
         "_id",
+        "_parts",
         "_skip_lf",
         "_started",
         "bytes_fed",
@@ -67,6 +70,7 @@ class SSEParser:
 
     def __init__(self) -> None:
         self._buf = b""
+        self._parts: list[bytes] = []  # chunks of a long unfinished line, joined once it ends
         self._data: list[str] = []
         self._event: str | None = None
         self._id: str | None = None
@@ -83,7 +87,7 @@ class SSEParser:
     @property
     def pending_bytes(self) -> int:
         """Bytes of an unfinished line held back (not yet ended by a newline)."""
-        return len(self._buf)
+        return len(self._buf) + sum(len(p) for p in self._parts)
 
     @property
     def pending_event(self) -> bool:
@@ -99,6 +103,11 @@ class SSEParser:
             self._skip_lf = False
             if chunk[:1] == b"\n":
                 chunk = chunk[1:]
+        if self._started and b"\n" not in chunk and b"\r" not in chunk:
+            self._parts.append(chunk)  # a line still going: no copy of what came before
+            return []
+        if self._parts:
+            self._buf, self._parts = self._buf + b"".join(self._parts), []
         buf = self._buf + chunk if self._buf else chunk
         if not self._started:
             if len(buf) < len(_BOM) and _BOM.startswith(buf):
@@ -123,6 +132,8 @@ class SSEParser:
         contract test wants to see them) with `complete=False`: a consumer can tell an event
         cut off by the end of the body (truncated JSON is a cut, not a malformed event)."""
         out: list[SSEEvent] = []
+        if self._parts:
+            self._buf, self._parts = self._buf + b"".join(self._parts), []
         if self._buf:
             buf, self._buf = self._buf, b""
             self._line(buf, out)

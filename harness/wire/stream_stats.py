@@ -17,7 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 ASSEMBLED_MARKER = "_assembled_from_stream"
-STREAM_ERROR_CLASSES = ("stream_cut", "stream_malformed", "stream_error", "html_error")
+STREAM_ERROR_CLASSES = (
+    "stream_cut", "stream_malformed", "stream_error", "html_error", "too_deep",
+)
 _HTML = re.compile(r"<\s*(!doctype|html|head|body|title|center|h1|hr)\b", re.IGNORECASE)
 
 
@@ -51,6 +53,7 @@ class StreamStats:
     html: str | None = None  # excerpt of HTML seen where events were expected
     errors: list[dict[str, Any]] = field(default_factory=list)  # {message, code, type, event}
     truncated_tail: bool = False  # the body ended inside an event
+    too_deep: int = 0  # events whose JSON nests deeper than core/jsonsafe's bound (unparsed)
 
     @property
     def finish_reason_count(self) -> int:

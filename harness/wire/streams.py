@@ -29,7 +29,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from harness.core.errors import UnknownEndpointError
+from harness.core.errors import TooDeepError, UnknownEndpointError
+from harness.core.jsonsafe import MAX_DEPTH, loads_bounded
 from harness.wire.protocols import DEFAULT_ENDPOINT, find_protocol, get_protocol
 from harness.wire.sse import SSEEvent, SSEParser
 from harness.wire.stream_stats import (
@@ -102,10 +103,16 @@ def _error_problem(stats: StreamStats) -> tuple[str, str]:
 def classify_stream(stats: StreamStats) -> tuple[str, str] | None:
     """(error_class, message) of a broken stream, or None for a well-formed one.
 
-    Most specific first: html_error (an HTML page where events were expected), stream_error
+    Most specific first: too_deep (an event nested deeper than the JSON bound, never parsed),
+    html_error (an HTML page where events were expected), stream_error
     (an error event, or an error inside a chunk), stream_malformed (data that is not JSON, or
     lines that are not SSE), stream_cut (no terminator: the body ended early).
     """
+    if stats.too_deep:
+        return "too_deep", (
+            f"{stats.too_deep} event(s) with JSON nested deeper than {MAX_DEPTH} levels "
+            "(not parsed)"
+        )
     if stats.html is not None:
         return "html_error", f"an HTML page where SSE events were expected: {stats.html!r}"
     if stats.errors:
@@ -227,7 +234,10 @@ class StreamReader:
         """The event's data as a JSON object; None (and the stats say why) otherwise."""
         stats = self.stats
         try:
-            obj = json.loads(data)
+            obj = loads_bounded(data)
+        except TooDeepError:
+            stats.too_deep += 1  # never parsed: classified too_deep, not malformed
+            return None
         except ValueError:
             obj = None
         if isinstance(obj, dict):

@@ -167,7 +167,7 @@ def test_cancelled_run_keeps_finished_rows_on_disk(tmp_path: Path):
     assert all(r["status_code"] == 200 for r in rows)
 
 
-def test_a_bug_in_one_job_stops_the_run_and_propagates():
+def test_a_bug_in_one_job_is_that_jobs_row_and_the_run_goes_on():
     calls = {"n": 0}
 
     def bad_evaluate(job, exchange, **kw):
@@ -181,19 +181,35 @@ def test_a_bug_in_one_job_stops_the_run_and_propagates():
         return httpx.Response(200, json=chat_body())
 
     transport = httpx.MockTransport(handler)
-    with pytest.raises(RuntimeError, match="evaluate bug"):
-        run(
-            run_jobs(
-                _jobs(make_provider(), 50),
-                run_id="r",
-                writer=None,
-                concurrency=2,
-                transport=transport,
-                prepare_fn=fake_prepare,
-                evaluate_fn=bad_evaluate,
-            )
+    rows = run(
+        run_jobs(
+            _jobs(make_provider(), 50),
+            run_id="r",
+            writer=None,
+            concurrency=2,
+            transport=transport,
+            prepare_fn=fake_prepare,
+            evaluate_fn=bad_evaluate,
         )
-    assert calls["n"] < 50
+    )
+    assert calls["n"] == 50 and len(rows) == 50
+    broken = [r for r in rows if r["error_class"] == "internal_error"]
+    assert len(broken) == 1 and not broken[0]["passed"]
+    assert "RuntimeError: evaluate bug" in broken[0]["error_message"]
+    assert "test_runner.py:" in broken[0]["error_message"]  # where it was raised
+    assert sum(r["passed"] for r in rows) == 49
+
+
+def test_a_usage_error_in_one_job_still_stops_the_run():
+    from harness.core.errors import UsageError
+
+    def bad_evaluate(job, exchange, **kw):
+        raise UsageError("stale cassette")
+
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, json=chat_body()))
+    with pytest.raises(UsageError, match="stale cassette"):
+        run(run_jobs(_jobs(make_provider(), 5), run_id="r", concurrency=1,
+                     transport=transport, prepare_fn=fake_prepare, evaluate_fn=bad_evaluate))
 
 
 def test_retries_inside_a_run_use_the_injected_sleep_and_count_attempts():
