@@ -58,6 +58,7 @@ output (every protocol's prompt_tokens then counts every prompt token, cached or
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 from harness.core.jsonsafe import loads_bounded
