@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from harness.cli.argtypes import fraction, non_negative, port, positive
@@ -121,7 +122,7 @@ def run_proxy(args: argparse.Namespace) -> int:
 
     def ready(url: str) -> None:
         print(f"shadow proxy on {url} -> primary {args.primary}, candidate {args.candidate}; "
-              f"pairs in {args.log}/pairs.jsonl (Ctrl-C to stop)", flush=True)
+              f"pairs in {Path(args.log) / 'pairs.jsonl'} (Ctrl-C to stop)", flush=True)
 
     try:
         stats = serve(_roles(args), _settings(args, args.max_in_flight), options,
@@ -147,7 +148,7 @@ def run_replay(args: argparse.Namespace) -> int:
     stats = replay(args.traffic, _roles(args), _settings(args, args.concurrency), options,
                    args.log_content)
     print(f"replayed {stats['items']} item(s) -> {stats['pairs_written']} pair(s) in "
-          f"{args.log}/pairs.jsonl (recorded primary {stats['recorded_primary']}, secondary "
+          f"{Path(args.log) / 'pairs.jsonl'} (recorded primary {stats['recorded_primary']}, secondary "
           f"{stats['secondary_sent']}, candidate errors {stats['candidate_errors']}, timeouts "
           f"{stats['candidate_timeouts']})")
     return 0
