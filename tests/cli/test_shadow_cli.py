@@ -115,3 +115,39 @@ def test_replay_then_report_a_same_provider_shadow_passes_and_a_migration_is_jud
     assert main(["shadow", "report", str(moved), "--gate", str(gate), "-q"]) == 0
     assert {p.name for p in moved.iterdir()} >= {"pairs.jsonl", "shadow.md", "shadow.json",
                                                  "report.html", "pairs.parquet"}
+
+
+def _replay(traffic: Path, log: Path, *extra: str) -> int:
+    return main(["shadow", "replay", str(traffic), "--primary", CANDIDATE, "--candidate",
+                 PRIMARY, "--simulate", "--sim-latency-ms", "0", "--log", str(log), *extra])
+
+
+def test_replay_from_a_batch_file_and_from_its_own_full_log(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An OpenAI Batch input file (chat and an Anthropic Messages line on the gateway), mirrored
+    to Mistral (chat only: the Messages request becomes a chat completion); then the log it
+    wrote (content full) replayed again, its primary answers standing for the primary."""
+    lines = [
+        {"custom_id": "a", "method": "POST", "url": "/v1/chat/completions",
+         "body": {"model": "mistral-medium-3-1", "seed": 7, "max_tokens": 16,
+                  "messages": [{"role": "user", "content": "hello"}]}},
+        {"custom_id": "b", "method": "POST", "url": "/v1/messages",
+         "body": {"model": "mistral-medium-3-1", "max_tokens": 32, "system": "Be brief.",
+                  "stop_sequences": ["END"],
+                  "messages": [{"role": "user", "content": [{"type": "text", "text": "hi"}]}]}},
+    ]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    first = tmp_path / "first"
+    assert _replay(batch, first, "--log-content", "full") == 0, capsys.readouterr().err
+    pairs = {p["endpoint"]: p for p in read_pairs(first)}
+    assert set(pairs) == {"chat", "messages"}
+    chat, msgs = pairs["chat"]["arms"]["candidate"], pairs["messages"]["arms"]["candidate"]
+    assert chat["request_sent"]["random_seed"] == 7 and "seed -> random_seed" in chat["notes"]
+    assert msgs["endpoint"] == "chat" and msgs["answer"]["status"] == 200
+    assert msgs["request_sent"]["messages"][0] == {"role": "system", "content": "Be brief."}
+    assert msgs["request_sent"]["stop"] == ["END"]
+    again = tmp_path / "again"
+    assert _replay(first, again) == 0
+    assert "recorded primary 2" in capsys.readouterr().out
+    assert len(list(read_pairs(again))) == 2
