@@ -112,17 +112,23 @@ async def run_job(job: Job, run: JobRun, *, run_id: str, evaluate: EvaluateFn,
     propagate. The run's `deadline` cuts a job in flight (row class `deadline`)."""
     started = _iso(time.time())
     failed = _default_failed_row()
+    cut = None  # the run deadline's timeout scope: expired() says it was this one that fired
     try:
         if deadline is None:
             row = await _judged(job, run, run_id=run_id, evaluate=evaluate, state=state,
                                 started=started)
         else:
-            async with asyncio.timeout_at(deadline.loop_at()):
+            async with (cut := asyncio.timeout_at(deadline.loop_at())):
                 row = await _judged(job, run, run_id=run_id, evaluate=evaluate, state=state,
                                     started=started)
-    except TimeoutError:
-        if deadline is None or not deadline.passed():
-            raise
+    except TimeoutError as exc:
+        # ours when the scope expired (not deadline.passed(): the loop's clock may be a
+        # millisecond ahead of time.monotonic); any other timeout is this job's failure
+        if deadline is None or cut is None or not cut.expired():
+            error_class, message = _error_of(exc)
+            return await _done(run, failed(job, run_id=run_id, mode=run.mode,
+                                           error_class=error_class, message=message,
+                                           started_at=started))
         row = failed(job, run_id=run_id, mode=run.mode, error_class="deadline", started_at=started,
                      message=f"cut: the run's {deadline.flag} {deadline.seconds:g} s passed "
                      "while this job was in flight")
@@ -132,6 +138,11 @@ async def run_job(job: Job, run: JobRun, *, run_id: str, evaluate: EvaluateFn,
         error_class, message = _error_of(exc)
         row = failed(job, run_id=run_id, mode=run.mode, error_class=error_class,
                      message=message, started_at=started)
+    return await _done(run, row)
+
+
+async def _done(run: JobRun, row: dict[str, Any]) -> dict[str, Any]:
+    """`run.done(row)` (a cassette written, ...); its failure is recorded in the row."""
     try:
         await run.done(row)
     except UsageError:
