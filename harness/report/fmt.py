@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -117,8 +118,13 @@ def md_cell(text: str) -> str:
 
 
 def md_code(text: str) -> str:
-    """Inline code whose fence is longer than any backtick run inside."""
+    """Inline code whose fence is longer than any backtick run inside. Text with `<` or `>`
+    (an answer's HTML, a `<script>`) becomes an HTML <code> element with the text escaped, so
+    summary.md never carries raw markup, whatever renders it (it shows the same)."""
     text = _CONTROL.sub("\N{REPLACEMENT CHARACTER}", " ".join(str(text).split())) or " "
+    if "<" in text or ">" in text:
+        escaped = html.escape(text, quote=False).replace("|", "&#124;").replace("`", "&#96;")
+        return f"<code>{escaped.replace(chr(92), '&#92;')}</code>"
     longest = max((len(m) for m in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     pad = " " if text.startswith("`") or text.endswith("`") or longest else ""

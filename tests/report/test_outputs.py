@@ -141,3 +141,11 @@ def test_head_to_head_over_common_cases_in_summary_and_html(tmp_path: Path) -> N
     same = tmp_path / "same"
     write_reports(same, rows=rows[:6], meta={"run_id": "s", "targets": ["p/a", "p/b"]})
     assert 'id="h2h-common-table"' not in (same / "report.html").read_text(encoding="utf-8")
+
+
+def test_summary_md_carries_no_raw_markup_from_answers(written) -> None:  # type: ignore[no-untyped-def]
+    out, _ = written
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "no zebra in" in md  # the hostile failure is listed ...
+    assert "<script>" not in md and "</pre>" not in md  # ... with its markup escaped
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in md
