@@ -21,15 +21,16 @@ from harness.providers.pricing import compute_cost
 from harness.wire.dialects import curl_command, request_notes
 from harness.wire.errors import classify_error
 from harness.wire.normalize import normalize
-from harness.wire.protocols import DEFAULT_ENDPOINT
+from harness.wire.protocols import DEFAULT_ENDPOINT, find_protocol
 from harness.wire.streams import StreamResult, classify_stream, looks_html
 
 EXCERPT_CHARS = 2000
 MIN_RATE_SPAN_S = 0.005  # below this, tokens/s measures the network buffer, not the model
 # A case that names none of these gets an implicit `status: 2xx`: a success is the contract.
 _STATUS_AWARE = frozenset({"status", "error_envelope", "param_range"})
-# answers over a limit (core/jsonsafe.py, --max-response-bytes): never read, so never passed
-_UNREADABLE = frozenset({"too_deep", "too_large"})
+# answers over a limit (core/jsonsafe.py, --max-response-bytes): never read, so never passed;
+# and a 2xx whose body is not the endpoint's success object (not JSON, or no known shape)
+_UNREADABLE = frozenset({"too_deep", "too_large", "malformed_body"})
 
 
 def implicit_checks(job: Job) -> list[CheckSpec]:
@@ -136,7 +137,8 @@ def evaluate(
     )
     specs = with_stream_check(implicit_checks(job), stream)
     failures = run_checks(specs, ctx, exchange)
-    if error_class in _UNREADABLE and not failures:  # no check can pass an unread answer
+    if error_class in _UNREADABLE and not failures and _is_chat_call(job):  # no check can
+        # pass an unread answer, nor a success body that is not one (a chat call's contract)
         failures.append(FailureInfo(check="body", title=f"{error_class}: {error_message}",
                                     expected="an answer within the limits",
                                     received=error_class))
@@ -146,6 +148,12 @@ def evaluate(
     row.update(_usage_columns(usage, cost, normalized))
     row.update(_detail(job, exchange, [s.name for s in specs], started_at, ctx))
     return row
+
+
+def _is_chat_call(job: Job) -> bool:
+    """A call of a wire protocol (chat, responses, messages), not e.g. a recorded model list."""
+    endpoint = str(job.request.get("endpoint") or job.case.endpoint or DEFAULT_ENDPOINT)
+    return find_protocol(endpoint) is not None
 
 
 def failed_row(job: Job, *, run_id: str, mode: str, error_class: str, message: str,

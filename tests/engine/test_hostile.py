@@ -195,3 +195,15 @@ def test_fd_exhaustion_is_a_local_resource_error_not_a_connect_error() -> None:
     assert exchange.error_class == "resource"
     assert "EMFILE" in (exchange.error_message or "")
     assert "this process, not the provider" in (exchange.error_message or "")
+
+
+def test_a_2xx_that_is_not_a_success_body_never_passes(srv: SimServer) -> None:
+    """A 200 whose body is not JSON (or JSON of no known shape) is not a success, even when the
+    case checks nothing but the status (the implicit `status: 2xx`)."""
+    for kind in ("malformed_json",):
+        row, _ = hostile(srv, kind)
+        assert (row["status_code"], row["error_class"], row["passed"]) == (
+            200, "malformed_body", False)
+        assert row["failures"][-1]["check"] == "body"
+    row, _ = hostile(srv, "gzip_bomb", headers={"x-sim-size-mib": "1"})
+    assert (row["error_class"], row["passed"]) == ("malformed_body", False)
