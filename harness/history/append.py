@@ -1,9 +1,9 @@
 """Appending runs to the history: from run folders (`harness history add`) or at the end of a
 run (`--history` on `harness run`, `--harness-history`, `harness.run(history=...)`).
 
-A run whose run.json still says "running" is refused: its rows are incomplete and it may still
-be writing (a run killed with SIGKILL stays "running"; its rows can be read with `harness
-report`, not kept as history). "interrupted" and "failed" runs are stored with that status and
+A run whose run.json still says "running" is refused while it may still be writing (its process
+alive, or on another host); one whose process is gone (killed with SIGKILL, crashed) is stored
+as "interrupted" (`interrupted_by: killed`). "interrupted" and "failed" runs are stored with that status and
 flagged: `history list` and `trend` show them, `regressions` and `last_good_run` skip them.
 A run.json that says "complete" over fewer rows than it planned (`jobs_done` < `jobs_planned`)
 is stored as "interrupted" too: an incomplete run is never a baseline.
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from harness.core.errors import UsageError
+from harness.engine.completeness import process_alive
 from harness.engine.results import META_FILE, RESULTS_FILE, read_meta, read_results
 from harness.history.connect import open_store
 from harness.history.schema import Encoder, run_record
@@ -68,13 +69,18 @@ def add_rows(store: Store, meta: Mapping[str, Any], rows: Sequence[Mapping[str, 
              run_id: str) -> AddResult:
     """Append one run (its run.json and rows), unless it is still running or already there."""
     status = meta.get("status")
+    killed = ""
     if status == "running":
-        return AddResult(run_id, "refused", "run.json says it is still running (a run killed "
-                         "without finishing stays so): only finished runs are history")
+        if process_alive(meta) is not False:
+            return AddResult(run_id, "refused", "run.json says it is still running (and its "
+                             "process cannot be told dead): only finished runs are history")
+        # its process is gone (SIGKILL, a crash): stored as interrupted, never a baseline
+        meta = {**meta, "status": "interrupted", "interrupted_by": "killed"}
+        status, killed = "interrupted", " (killed: run.json still said running)"
     if not meta.get("fingerprints"):
         note = " (run.json has no fingerprints: an older run, grouped by its run id alone)"
     elif status in PARTIAL:
-        note = f" (flagged {status}: listed, never used as a baseline)"
+        note = f" (flagged {status}{killed}: listed, never used as a baseline)"
     else:
         note = ""
     planned = meta.get("jobs_planned")

@@ -3,6 +3,7 @@ refusals, schema version, new columns, secrets, masked passwords."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -172,4 +173,23 @@ def test_a_complete_run_with_fewer_rows_than_planned_is_flagged(spec: StoreSpec,
         (result,) = add_run_dirs(store, [short])
         assert "flagged interrupted: 3 of 10 planned jobs" in result.line(store.display)
         assert [r["status"] for r in store.runs()] == ["interrupted"]
+        assert last_good_run(store, "p/a", FPS["suites"]) is None
+
+
+def test_a_killed_run_is_stored_as_interrupted(spec: StoreSpec, tmp_path: Path) -> None:
+    """run.json still says running, but the process it names (this host) is gone: SIGKILL."""
+    import socket
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    killed = night(tmp_path, 1, status="running", pid=int(dead.stdout), host=socket.gethostname())
+    alive = night(tmp_path, 2, status="running", pid=os.getpid(), host=socket.gethostname())
+    with open_store(spec) as store:
+        results = add_run_dirs(store, [killed, alive])
+        assert [r.outcome for r in results] == ["added", "refused"]
+        assert "killed" in results[0].line(store.display)
+        (run,) = store.runs()
+        assert run["run_id"] == "night-1" and run["status"] == "interrupted"
         assert last_good_run(store, "p/a", FPS["suites"]) is None
