@@ -10,11 +10,14 @@ requests (after a warm-up of one request per client). Rows, in one run:
 
     direct                 the clients straight to the primary
     proxy s=0.1 / s=1      through the proxy, 10 % / 100 % of the requests mirrored
-    proxy s=1 httpx        the same with the session's httpx client on the client path
-                           (the measurement behind the choice of aiohttp; ARCHITECTURE.md)
     candidate down         s=1, the candidate's port closed
     candidate hangs        s=1, the candidate never answers (shadow timeout 30 s, so the
                            shadow queue fills up and the rest is counted queue_full)
+    proxy s=1 httpx        s=1 with the session's httpx client on the client path
+                           (the measurement behind the choice of aiohttp; ARCHITECTURE.md)
+
+each of the first four twice: `in-proc` (--shadow-workers 0: the shadow's work on the
+proxy's event loop) and `worker` (--shadow-workers 1: in a worker process).
 
 Per row: p50 / p99 of the client's latency, the added ms against `direct` at p50 and p99
 (goal <= 2 ms and <= 5 ms), client errors (goal 0), and the proxy's counters.
@@ -91,10 +94,11 @@ def _proxy_main(conn: Any, providers: str, log: str, options: dict[str, Any]) ->
 
 
 class Child:
-    def __init__(self, target: Any, *args: Any) -> None:
+    def __init__(self, target: Any, *args: Any, daemon: bool = True) -> None:
         ctx = mp.get_context("spawn")
         self.parent, child = ctx.Pipe()
-        self.proc = ctx.Process(target=target, args=(child, *args), daemon=True)
+        # a proxy is not a daemon: it starts its own shadow worker process
+        self.proc = ctx.Process(target=target, args=(child, *args), daemon=daemon)
         self.final: Any = None
 
     def __enter__(self) -> Any:
@@ -178,8 +182,9 @@ def _row(name: str, lat: list[float], errors: int, base: tuple[float, float] | N
     counters = ""
     if stats:
         counters = (f"mirrored {stats['mirrored']}, queue_full {stats['skipped_queue_full']}, "
-                    f"cand err {stats['candidate_errors']}")
-    return f"{name:<22} {p50:8.2f} {p99:8.2f} {added} {errors:6d}  {counters}"
+                    f"cand err {stats['candidate_errors']}, hand-off mean "
+                    f"{stats['handoff']['mean_us'] or 0:.0f} us")
+    return f"{name:<26} {p50:8.2f} {p99:8.2f} {added} {errors:6d}  {counters}"
 
 
 def main() -> int:
@@ -189,12 +194,15 @@ def main() -> int:
     ap.add_argument("--latency-ms", type=float, default=200.0)
     args = ap.parse_args()
     os.environ["BENCH_CAND_KEY"] = KEY  # the candidate's own key, inherited by the proxies
-    rows = [("proxy s=0.1", 0.1, "up", "aiohttp"), ("proxy s=1", 1.0, "up", "aiohttp"),
-            ("proxy s=1 httpx", 1.0, "up", "httpx"), ("candidate down", 1.0, "down", "aiohttp"),
-            ("candidate hangs", 1.0, "hang", "aiohttp")]
+    rows = [(f"{name} {mode}", sample, cand, "aiohttp", workers)
+            for name, sample, cand in (("proxy s=0.1", 0.1, "up"), ("proxy s=1", 1.0, "up"),
+                                       ("candidate down", 1.0, "down"),
+                                       ("candidate hangs", 1.0, "hang"))
+            for mode, workers in (("in-proc", 0), ("worker", 1))]
+    rows.append(("proxy s=1 httpx worker", 1.0, "up", "httpx", 1))
     print(f"shadow proxy bench: {args.n} requests, {args.clients} concurrent clients, primary "
           f"latency {args.latency_ms:g} ms (simulator), goal added <= 2 ms p50, <= 5 ms p99")
-    print(f"{'row':<22} {'p50 ms':>8} {'p99 ms':>8} {'+p50':>7} {'+p99':>7} {'errors':>6}")
+    print(f"{'row':<26} {'p50 ms':>8} {'p99 ms':>8} {'+p50':>7} {'+p99':>7} {'errors':>6}")
     with tempfile.TemporaryDirectory() as tmp, \
             Child(_sims_main, args.latency_ms, "primary") as (primary,), \
             Child(_sims_main, args.latency_ms, "candidates") as (cand_up, cand_hang):
@@ -203,11 +211,13 @@ def main() -> int:
         base = (_pct(lat, 0.5), _pct(lat, 0.99))
         print(_row("direct", lat, errors, None, None), flush=True)
         candidates = {"up": cand_up, "down": _closed_port(), "hang": cand_hang}
-        for name, sample, cand, client in rows:
+        for name, sample, cand, client, workers in rows:
             providers = _providers(folder, name.replace(" ", "_"), primary, candidates[cand])
             options = {"sample": sample, "secondary_share": 0.0, "max_in_flight": 64,
-                       "shadow_timeout_s": 30.0, "grace_s": 0.5, "client": client}
-            child = Child(_proxy_main, providers, str(folder / name.replace(" ", "_")), options)
+                       "shadow_timeout_s": 30.0, "grace_s": 0.5, "client": client,
+                       "shadow_workers": workers}
+            child = Child(_proxy_main, providers, str(folder / name.replace(" ", "_")), options,
+                          daemon=False)
             with child as url:
                 lat, errors = run_loop(clients(url, args.n, args.clients))
             print(_row(name, lat, errors, base, child.final), flush=True)

@@ -30,6 +30,10 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _non_negative_int(text: str) -> int:
+    return 0 if text.strip() == "0" else _positive_int(text)
+
+
 def _arms(p: argparse.ArgumentParser) -> None:
     p.add_argument("--primary", required=True, metavar="TARGET",
                    help="provider/model answering the client (replay: sent unless recorded)")
@@ -71,6 +75,9 @@ def add_parser(sub: Any) -> None:
                    help="deadline of each shadow arm, retries included")
     p.add_argument("--grace", type=non_negative, default=10.0, metavar="SECONDS",
                    help="on SIGINT / SIGTERM, how long the shadows in flight may finish")
+    p.add_argument("--shadow-workers", type=_non_negative_int, default=1, metavar="N",
+                   help="processes doing the shadow work, off the client's path (default 1; "
+                   "0: on the proxy's own event loop)")
     p.set_defaults(handler=run_proxy)
     r = verbs.add_parser("replay", help="send captured traffic to primary, candidate, secondary")
     r.add_argument("traffic", metavar="TRAFFIC",
@@ -118,7 +125,7 @@ def run_proxy(args: argparse.Namespace) -> int:
                            secondary_share=args.secondary_share,
                            max_in_flight=args.max_in_flight,
                            shadow_timeout_s=args.shadow_timeout, grace_s=args.grace,
-                           seed=args.seed)
+                           shadow_workers=args.shadow_workers, seed=args.seed)
 
     def ready(url: str) -> None:
         print(f"shadow proxy on {url} -> primary {args.primary}, candidate {args.candidate}; "

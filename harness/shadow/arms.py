@@ -2,6 +2,7 @@
 
     ArmTarget(role, target, key)           who an arm is (primary | candidate | secondary),
                                            the resolved provider/model and the key it uses
+    with_keys(arms, simulate, need)        each arm's key from its provider's environment
     target_protocol(source, target)        the protocol the target is sent: the source's
                                            endpoint when the provider serves it, else chat
     mirror(body, source, target_proto, m)  harness.wire.mirror.mirror_request, a failure kept
@@ -28,12 +29,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from harness.core.errors import UsageError
+from harness.core.errors import MissingCredentialError, UsageError
 from harness.core.models import Case, Exchange, Job, ModelInfo, Provider, Target, Usage
 from harness.shadow.pairs import Answer, Arm
 from harness.wire.mirror import mirror_request
@@ -41,7 +43,7 @@ from harness.wire.protocol import WireProtocol
 from harness.wire.protocols import DEFAULT_ENDPOINT, find_protocol, get_protocol
 
 __all__ = ["ArmTarget", "Mirrored", "answer_from_recorded", "answer_of", "mirror",
-           "send_arm", "shadow_job", "target_protocol"]
+           "send_arm", "shadow_job", "target_protocol", "with_keys"]
 
 ROLES = ("primary", "candidate", "secondary")
 
@@ -66,6 +68,27 @@ class Mirrored:
     body: dict[str, Any] | None
     notes: list[str] = field(default_factory=list)
     protocol: WireProtocol | None = None
+
+
+def with_keys(arms: Mapping[str, ArmTarget], simulate: bool,
+              need: Sequence[str]) -> dict[str, ArmTarget]:
+    """`arms` with each key read from its provider's environment variable (sim-key when
+    simulated); a role in `need` without one is a MissingCredentialError."""
+    from harness.session.plan import SIM_KEY
+
+    out: dict[str, ArmTarget] = {}
+    missing = []
+    for role, arm in arms.items():
+        env = arm.target.provider.api_key_env
+        key = SIM_KEY if simulate else (os.environ.get(env) if env else None)
+        if env and not key and role in need:
+            missing.append(f"{env} (for the {role}, {arm.name})")
+        out[role] = ArmTarget(role, arm.target, key)
+    if missing:
+        raise MissingCredentialError(
+            f"missing API key: set {', '.join(missing)} in the environment. Keys are read "
+            "from environment variables only; to try it without a key, add --simulate.")
+    return out
 
 
 def target_protocol(source: WireProtocol, target: Target) -> WireProtocol:

@@ -4,7 +4,9 @@
                                    Content-Length (its key passes through as sent)
     Tee(t_start)                   what the primary answered, captured while it streams to the
                                    client: status, headers, chunks with their arrival times;
-                                   `exchange(...)` gives the engine's Exchange of it
+                                   `capture()` the same as plain data (Capture: it
+                                   crosses to the shadow worker), `.exchange(...)` the
+                                   engine's Exchange of it
     forward_aiohttp(session, ...)  the path every proxied request takes (aiohttp client,
                                    chosen by measurement: ARCHITECTURE.md, bench/shadow.py)
     forward_httpx(client, ...)     the same over the session's httpx client (kept for the
@@ -23,13 +25,14 @@ import asyncio
 import time
 import zlib
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 
 from harness.core.models import Exchange
 
-__all__ = ["HOP_BY_HOP", "Tee", "bad_gateway", "forward_aiohttp", "forward_httpx",
+__all__ = ["HOP_BY_HOP", "Capture", "Tee", "bad_gateway", "forward_aiohttp", "forward_httpx",
            "response_headers", "upstream_headers"]
 
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
@@ -96,6 +99,29 @@ class Tee:
             self.error = error
         self.done.set_result(None)
 
+    def capture(self) -> Capture:
+        """What the primary answered, as plain data (it crosses to the shadow worker)."""
+        error = None if self.error is None else f"{type(self.error).__name__}: {self.error}"
+        return Capture(self.t_start, self.t_first, self.t_end, self.status, self.headers,
+                       self.chunks, error, self.client_gone)
+
+    def exchange(self, url: str, sent: Any) -> Exchange:
+        return self.capture().exchange(url, sent)
+
+
+@dataclass
+class Capture:
+    """A finished Tee's content: picklable, read by the shadow (in this process or not)."""
+
+    t_start: float
+    t_first: float | None
+    t_end: float | None
+    status: int | None
+    headers: dict[str, str]
+    chunks: list[tuple[float, bytes]]
+    error: str | None = None
+    client_gone: bool = False
+
     def exchange(self, url: str, sent: Any) -> Exchange:
         """The engine's Exchange of what the primary answered (gzip / deflate decoded)."""
         body = b"".join(c for _, c in self.chunks)
@@ -111,7 +137,7 @@ class Tee:
         error_class = error_message = None
         if self.error is not None:
             error_class = "stream_cut" if self.status is not None else "connect"
-            error_message = f"{type(self.error).__name__}: {self.error}"[:300]
+            error_message = self.error[:300]
         return Exchange(method="POST", url=url, request_headers={}, request_body=sent,
                         status_code=self.status, response_headers=self.headers, body=body,
                         t_start=self.t_start, t_first_byte=self.t_first, t_end=self.t_end,

@@ -228,7 +228,8 @@ class PairLog:
         self.content = content
         self.scrubber = Scrubber(secrets)  # the run's secrets + the environment's, every form
         self._lock = threading.Lock()
-        self._file = self.path.open("a", encoding="utf-8")
+        # unbuffered append: each line is one write, whole even when workers share the file
+        self._file = self.path.open("ab", buffering=0)
         self.written = 0
 
     def add_secret(self, value: str | None) -> None:
@@ -241,8 +242,7 @@ class PairLog:
         text = json.dumps(data, ensure_ascii=False, default=str, separators=(",", ":"))
         text = self.scrubber.scrub(text)
         with self._lock:
-            self._file.write(text + "\n")
-            self._file.flush()
+            self._file.write((text + "\n").encode("utf-8"))
 
     def write(self, record: PairRecord) -> None:
         record.content = self.content

@@ -1,22 +1,28 @@
 """The mirror proxy: the primary answers the client; a copy of the request goes to the shadow.
 
-    proxy = ShadowProxy(arms, log, ProxyOptions(...), client, send_options)
+    proxy = ShadowProxy(arms, ProxyOptions(...), shadows, client)
     await proxy.serve(stop)          # until `stop` is set: stop accepting, let the shadows
                                      # finish within the grace period, write the stats line
+
+    shadows    where the shadow work runs: worker.WorkerPool (`--shadow-workers N`, default
+               1: separate processes, off the client's event loop) or LocalShadows (0: tasks
+               on this loop, as before the workers)
 
 Per request (any path; the primary provider's endpoints are mirrored, anything else, e.g.
 GET /v1/models, is only forwarded):
 
     client ──▶ proxy ──forward.py (aiohttp, streamed, the client's own key)──▶ primary
                  │  Tee: the primary's answer as it streams back to the client
-                 └─(sampled, a free slot)─▶ task: candidate (+ secondary) via arms.send_arm
-                                           on the session's client with their own keys,
-                                           then, once every arm is done: diffs, PairRecord
+                 └─(sampled, a free slot)─▶ HandOff ─▶ shadowing.Shadower (a worker
+                                           process): candidate (+ secondary) via
+                                           arms.send_arm with their own keys, then, with
+                                           the primary's Capture: diffs, PairRecord
 
-The client's path never awaits the shadow: the shadow task is started and left; its failure,
-slowness or hang (bounded by --shadow-timeout) is its own. Sampling (`sample`), then the
-queue: a sampled request that finds `max_in_flight` shadows running is not mirrored
-(`skipped_queue_full`); nothing ever waits for a slot. Of the mirrored requests a share
+The client's path never awaits the shadow: the hand-off is a message queued for a writer
+thread; its failure, slowness or hang (bounded by --shadow-timeout) is its own. Sampling
+(`sample`), then the queue: a sampled request that finds `max_in_flight` shadows out (a slot
+is taken at the hand-off and given back when the shadow reports done, failed or lost) is not
+mirrored (`skipped_queue_full`); nothing ever waits for a slot. Of the mirrored requests a share
 (`secondary_share`) is also sent again to the secondary (default the primary target): the
 noise floor. Counters are served at GET /__shadow/stats and written as the log's stats line.
 """
@@ -29,24 +35,23 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from harness.shadow.arms import ArmTarget, answer_of, send_arm, shadow_job
-from harness.shadow.forward import Tee, forward_aiohttp, forward_httpx
-from harness.shadow.pairing import PairIds, build_record, is_timeout, now_iso
-from harness.shadow.pairs import Arm, PairLog
+from harness.shadow.arms import ArmTarget
+from harness.shadow.forward import Capture, Tee, forward_aiohttp, forward_httpx
+from harness.shadow.pairing import PairIds, now_iso
+from harness.shadow.shadowing import WORKER_KEYS, HandOff, Shadower
 from harness.wire.protocol import WireProtocol
 from harness.wire.protocols import find_protocol
 
-__all__ = ["STATS_PATH", "STAT_KEYS", "ProxyOptions", "ShadowProxy"]
+__all__ = ["STATS_PATH", "STAT_KEYS", "LocalShadows", "ProxyOptions", "ShadowProxy", "Shadows"]
 
 STATS_PATH = "/__shadow/stats"
 STAT_KEYS = ("requests", "sampled", "mirrored", "skipped_sampling", "skipped_queue_full",
-             "not_mirrorable", "secondary_sent", "candidate_errors", "candidate_timeouts",
-             "secondary_errors", "primary_errors", "pairs_written", "shadow_cancelled")
+             "not_mirrorable", "primary_errors", *WORKER_KEYS, "shadow_errors")
 BACKLOG = 2048
 
 
@@ -64,7 +69,66 @@ class ProxyOptions:
     read_timeout_s: float = 300.0  # the primary's, per read (a long stream may pause)
     connect_timeout_s: float = 10.0
     client: str = "aiohttp"  # the client path's HTTP client: aiohttp | httpx (bench only)
+    shadow_workers: int = 1  # processes doing the shadow work; 0: on the proxy's own loop
     seed: int | None = None
+
+
+class Shadows(Protocol):
+    """Where the shadow work runs (LocalShadows, worker.WorkerPool): `on_done(counts)` once
+    per hand-off."""
+
+    on_done: Callable[[dict[str, int]], None]
+    restarts: int
+
+    def start(self) -> None: ...
+    def hand_off(self, h: HandOff, tee: Tee) -> None: ...
+    async def drain(self, grace_s: float) -> None: ...
+    async def close(self, final: Mapping[str, Any]) -> None: ...
+
+
+class LocalShadows:
+    """The shadows as tasks on the proxy's own loop (`--shadow-workers 0`)."""
+
+    def __init__(self, shadower: Shadower) -> None:
+        self.shadower = shadower
+        self.restarts = 0
+        self.on_done: Callable[[dict[str, int]], None] = lambda counts: None
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self) -> None:
+        pass
+
+    def hand_off(self, h: HandOff, tee: Tee) -> None:
+        task = asyncio.get_running_loop().create_task(self._one(h, tee))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _one(self, h: HandOff, tee: Tee) -> None:
+        counts = {"shadow_cancelled": 1}
+        try:
+            counts = await self.shadower.run(h, _captured(tee))
+        except Exception:  # noqa: BLE001 - a bug in one shadow is that pair's error
+            counts = {"shadow_errors": 1}
+        finally:
+            self.on_done(counts)
+
+    async def drain(self, grace_s: float) -> None:
+        """Let the shadows in flight finish within `grace_s`, then cancel the rest."""
+        pending = set(self._tasks)
+        if pending:
+            _, late = await asyncio.wait(pending, timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.gather(*late, return_exceptions=True)
+
+    async def close(self, final: Mapping[str, Any]) -> None:
+        self.shadower.log.write_stats(final)
+
+
+async def _captured(tee: Tee) -> Capture:
+    await tee.done
+    return tee.capture()
 
 
 @dataclass
@@ -76,21 +140,21 @@ class _Route:
 class ShadowProxy:
     """The proxy of one primary, one candidate and an optional secondary (module doc)."""
 
-    def __init__(self, arms: Mapping[str, ArmTarget], log: PairLog, options: ProxyOptions,
-                 client: Any, send_options: Any) -> None:
+    def __init__(self, arms: Mapping[str, ArmTarget], options: ProxyOptions, shadows: Shadows,
+                 client: Any = None) -> None:
         self.primary = arms["primary"]
         self.candidate = arms["candidate"]
         self.secondary = arms.get("secondary")
-        self.log = log
         self.options = options
-        self.client = client  # the session's httpx client: the shadow arms go through it
-        self.send_options = send_options
+        self.shadows = shadows
+        shadows.on_done = self._done
+        self.client = client  # the session's httpx client (the bench's `--client httpx`)
         self.stats: dict[str, int] = dict.fromkeys(STAT_KEYS, 0)
         self.in_flight = 0
+        self.handoff_s = [0.0, 0.0, 0]  # total, max, count: the hand-off's cost on this loop
         self.url = ""
         self._rng = random.Random(options.seed)
         self._ids = PairIds("p")
-        self._tasks: set[asyncio.Task[None]] = set()
         self._session: Any = None
         self._routes: dict[str, _Route] = {}
         base = self.primary.target.provider.base_url.rstrip("/")
@@ -156,10 +220,9 @@ class ShadowProxy:
         body = await request.read()
         url = route.url + (f"?{request.query_string}" if request.query_string else "")
         tee = Tee(time.perf_counter())
-        parsed = self._mirror_of(request, route, body)
-        if parsed is not None:
+        if self._mirror_of(request, route, body):
             assert route.protocol is not None
-            self._start_shadow(parsed, route.protocol, url, tee, request)
+            self._start_shadow(body, route.protocol, url, tee, request)
         try:
             if self.options.client == "httpx":
                 resp = await forward_httpx(self.client, request, url, body, tee, self._timeout())
@@ -174,124 +237,66 @@ class ShadowProxy:
             self.stats["primary_errors"] += 1
         return resp
 
-    def _mirror_of(self, request: web.Request, route: _Route, body: bytes) -> Any:
-        """The request's JSON body when it is mirrored now (sampled, a free slot), else None."""
+    def _mirror_of(self, request: web.Request, route: _Route, body: bytes) -> bool:
+        """Whether the request is mirrored now (sampled, a free slot, a JSON object)."""
         if route.protocol is None or request.method != "POST":
             self.stats["not_mirrorable"] += 1
-            return None
+            return False
         if self._rng.random() >= self.options.sample:
             self.stats["skipped_sampling"] += 1
-            return None
+            return False
         self.stats["sampled"] += 1
         if self.in_flight >= self.options.max_in_flight:
             self.stats["skipped_queue_full"] += 1
-            return None
+            return False
         try:
             parsed = json.loads(body)
         except ValueError:
             parsed = None
         if not isinstance(parsed, dict):
             self.stats["not_mirrorable"] += 1
-            return None
-        return parsed
+            return False
+        return True
 
-    # -- the shadow ---------------------------------------------------------------------------
+    # -- the hand-off ---------------------------------------------------------------------------
 
-    def _start_shadow(self, body: dict[str, Any], protocol: WireProtocol, url: str, tee: Tee,
+    def _start_shadow(self, body: bytes, protocol: WireProtocol, url: str, tee: Tee,
                       request: web.Request) -> None:
+        t0 = time.perf_counter()
         self.in_flight += 1
         self.stats["mirrored"] += 1
         secondary = self.secondary is not None and (
             self._rng.random() < self.options.secondary_share)
         key = _client_key(request.headers, protocol)
-        self.log.add_secret(key)
-        task = asyncio.get_running_loop().create_task(
-            self._shadow(self._ids.next(), now_iso(), body, protocol, url, tee, secondary, key))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.shadows.hand_off(HandOff(self._ids.next(), now_iso(), body, protocol.name, url, key,
+                                      secondary), tee)
+        spent = time.perf_counter() - t0
+        cost = self.handoff_s
+        cost[0] += spent
+        cost[1] = max(cost[1], spent)
+        cost[2] += 1
 
-    def _secondary_key(self, client_key: str | None) -> str | None:
-        sec = self.secondary
-        assert sec is not None
-        if sec.key:
-            return sec.key
-        same = sec.target.provider.name == self.primary.target.provider.name
-        return client_key if same else None
-
-    async def _shadow(self, pair_id: str, ts: str, body: dict[str, Any], protocol: WireProtocol,
-                      url: str, tee: Tee, with_secondary: bool, client_key: str | None) -> None:
-        loop = asyncio.get_running_loop()
-        deadline = self.options.shadow_timeout_s
-        try:
-            tasks = {"candidate": loop.create_task(send_arm(
-                self.client, self.candidate, protocol, body, self.send_options, deadline))}
-            if with_secondary and self.secondary is not None:
-                self.stats["secondary_sent"] += 1
-                same = self.secondary.target.name == self.primary.target.name
-                tasks["secondary"] = loop.create_task(send_arm(
-                    self.client, self.secondary, protocol, body, self.send_options, deadline,
-                    keep_model=same, key=self._secondary_key(client_key)))
-            try:
-                await tee.done
-                arms: dict[str, Arm | None] = {r: await t for r, t in tasks.items()}
-            except asyncio.CancelledError:
-                for t in tasks.values():
-                    t.cancel()
-                raise
-            arms["primary"] = self._primary_arm(protocol, body, url, tee)
-            self._count(arms)
-            record = build_record(pair_id, ts, "proxy", body, protocol.endpoint,
-                                  {"primary": arms["primary"], "candidate": arms["candidate"],
-                                   "secondary": arms.get("secondary")})
-            if tee.client_gone:
-                record.skipped = "client_disconnected"
-            self.log.write(record)
-            self.stats["pairs_written"] += 1
-        except asyncio.CancelledError:
-            self.stats["shadow_cancelled"] += 1
-            raise
-        finally:
-            self.in_flight -= 1
-
-    def _primary_arm(self, protocol: WireProtocol, body: dict[str, Any], url: str,
-                     tee: Tee) -> Arm:
-        target = self.primary.target
-        job = shadow_job(target, protocol, body, case_id="shadow-primary")
-        return Arm(target=target.name, protocol=protocol.name, endpoint=protocol.endpoint,
-                   dialect=target.dialect, answer=answer_of(job, tee.exchange(url, body)),
-                   request_sent=body, notes=[])
-
-    def _count(self, arms: Mapping[str, Arm | None]) -> None:
-        for role in ("candidate", "secondary"):
-            arm = arms.get(role)
-            if arm is None or arm.answer.error_class is None:
-                continue
-            if role == "candidate" and is_timeout(arm):
-                self.stats["candidate_timeouts"] += 1
-            else:
-                self.stats[f"{role}_errors"] += 1
+    def _done(self, counts: Mapping[str, int]) -> None:
+        """A hand-off came back (done, failed, cancelled or lost): its slot and counters."""
+        self.in_flight -= 1
+        for k, v in counts.items():
+            self.stats[k] = self.stats.get(k, 0) + v
 
     # -- stats and lifecycle ------------------------------------------------------------------
 
     def snapshot(self) -> dict[str, Any]:
         """The counters, the shadows in flight and the settings that explain them."""
+        total, worst, count = self.handoff_s
+        handoff = {"count": count, "mean_us": round(total / count * 1e6, 1) if count else None,
+                   "max_us": round(worst * 1e6, 1)}
         return {**self.stats, "in_flight": self.in_flight,
+                "worker_restarts": self.shadows.restarts, "handoff": handoff,
                 "primary": self.primary.name, "candidate": self.candidate.name,
                 "secondary": self.secondary.name if self.secondary else None,
                 "options": {k: v for k, v in asdict(self.options).items() if k != "seed"}}
 
     async def _stats_handler(self, request: web.Request) -> web.Response:
         return web.json_response(self.snapshot())
-
-    async def drain(self, grace_s: float) -> None:
-        """Let the shadows in flight finish within `grace_s`, then cancel the rest."""
-        pending = set(self._tasks)
-        if pending:
-            _, late = await asyncio.wait(pending, timeout=grace_s)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.gather(*late, return_exceptions=True)
 
     async def serve(self, stop: asyncio.Event,
                     ready: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -300,6 +305,7 @@ class ShadowProxy:
         runner = web.AppRunner(self.app(), access_log=None, handler_cancellation=True,
                                shutdown_timeout=self.options.grace_s)
         await runner.setup()
+        self.shadows.start()
         try:
             site = web.TCPSite(runner, self.options.host, self.options.port, backlog=BACKLOG)
             await site.start()
@@ -311,9 +317,9 @@ class ShadowProxy:
             await site.stop()
         finally:
             await runner.cleanup()
-            await self.drain(self.options.grace_s)
+            await self.shadows.drain(self.options.grace_s)
             final = self.snapshot()
-            self.log.write_stats(final)
+            await self.shadows.close(final)
         return final
 
 

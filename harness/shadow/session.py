@@ -12,7 +12,10 @@
                keys from each provider's environment variable (sim-key when simulated)
     need       the roles whose key must be set (the proxy's primary uses the client's key)
 
-    run_proxy(...)     the proxy in the current thread until SIGINT / SIGTERM (the CLI)
+    run_proxy(...)     the proxy in the current thread until SIGINT / SIGTERM (the CLI); the
+                       shadow work in `options.shadow_workers` worker processes (each its
+                       own Run over the same arms, keys from its environment), or with 0 on
+                       the proxy's loop (the session's client, one PairLog here)
     ProxyServer(...)   the proxy in a background thread (tests, the bench): `.url`, `.stats`
 """
 
@@ -20,38 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from harness.core.errors import MissingCredentialError, UsageError
+from harness.core.errors import UsageError
 from harness.session.plan import SIM_KEY, base_plan
 from harness.session.run import Run
 from harness.session.settings import RunSettings
-from harness.shadow.arms import ArmTarget
+from harness.shadow.arms import ArmTarget, with_keys
 from harness.shadow.pairs import PairLog
-from harness.shadow.proxy import ProxyOptions, ShadowProxy
+from harness.shadow.proxy import LocalShadows, ProxyOptions, ShadowProxy, Shadows
+from harness.shadow.shadowing import Shadower
+from harness.shadow.worker import WorkerPool, WorkerSpec
 
 __all__ = ["ProxyServer", "run_proxy", "shadow_run"]
-
-
-def _keys(arms: Mapping[str, ArmTarget], simulate: bool, need: Sequence[str]) -> dict[str, ArmTarget]:
-    out: dict[str, ArmTarget] = {}
-    missing = []
-    for role, arm in arms.items():
-        env = arm.target.provider.api_key_env
-        key = SIM_KEY if simulate else (os.environ.get(env) if env else None)
-        if env and not key and role in need:
-            missing.append(f"{env} (for the {role}, {arm.name})")
-        out[role] = ArmTarget(role, arm.target, key)
-    if missing:
-        raise MissingCredentialError(
-            f"missing API key: set {', '.join(missing)} in the environment. Keys are read "
-            "from environment variables only; to try it without a key, add --simulate.")
-    return out
 
 
 @contextlib.contextmanager
@@ -70,7 +58,7 @@ def shadow_run(roles: Mapping[str, str | None], settings: RunSettings,
     with Run(plan, run_dir=log_dir) as run:
         by_name = dict(zip(order, run.targets, strict=True))  # re-aimed when simulated
         arms = {role: ArmTarget(role, by_name[name]) for role, name in named.items()}
-        yield run, _keys(arms, settings.simulate, need)
+        yield run, with_keys(arms, settings.simulate, need)
 
 
 def _install_signals(stop: asyncio.Event) -> None:
@@ -82,15 +70,30 @@ def _install_signals(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
+def _shadows(run: Run, arms: Mapping[str, ArmTarget], options: ProxyOptions, content: str,
+             stack: contextlib.ExitStack) -> Shadows:
+    """Worker processes (the default), or tasks on this loop with `shadow_workers=0`."""
+    if options.shadow_workers > 0:
+        keyless = {role: ArmTarget(role, a.target) for role, a in arms.items()}
+        spec = WorkerSpec(keyless, run.settings, content, options.shadow_timeout_s)
+        return WorkerPool(spec, options.shadow_workers)
+    log = stack.enter_context(PairLog(run.settings.out, content=content, secrets=[
+        a.key for a in arms.values() if a.key and a.key != SIM_KEY]))
+    return LocalShadows(Shadower(arms, log, run.client, run.send_options,
+                                 options.shadow_timeout_s))
+
+
 def run_proxy(roles: Mapping[str, str | None], settings: RunSettings, options: ProxyOptions,
               content: str = "hash", ready: Callable[[str], None] | None = None,
               stop_holder: list[Any] | None = None) -> dict[str, Any]:
     """Serve the proxy until SIGINT / SIGTERM (or the event put in `stop_holder` is set,
     with its loop); the final stats."""
+    PairLog(settings.out, content=content).close()  # a bad --log-content: a usage error now
     with shadow_run(roles, settings, need=("candidate",)) as (run, arms), \
-            PairLog(settings.out, content=content,
-                    secrets=[a.key for a in arms.values() if a.key and a.key != SIM_KEY]) as log:
-        proxy = ShadowProxy(arms, log, options, run.client, run.send_options)
+            contextlib.ExitStack() as stack:
+        shadows = _shadows(run, arms, options, content, stack)
+        client = run.client if options.client == "httpx" else None
+        proxy = ShadowProxy(arms, options, shadows, client)
 
         async def main() -> dict[str, Any]:
             stop = asyncio.Event()

@@ -151,3 +151,49 @@ def test_replay_from_a_batch_file_and_from_its_own_full_log(
     assert _replay(first, again) == 0
     assert "recorded primary 2" in capsys.readouterr().out
     assert len(list(read_pairs(again))) == 2
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_sigterm_drains_the_shadow_workers(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "harness", "shadow", "proxy", "--primary", PRIMARY,
+         "--candidate", CANDIDATE, "--simulate", "--sim-latency-ms", "50", "--port", "0",
+         "--sample", "1", "--shadow-workers", "2", "--grace", "60", "--log", str(log)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(" on ", 1)[1].split(" ", 1)[0]
+        body = {"model": "mistral-medium-3.5", "messages": [{"role": "user", "content": "hi"}]}
+        for _ in range(3):
+            r = httpx.post(url + "/v1/chat/completions", json=body,
+                           headers={"Authorization": "Bearer sim-key"}, timeout=30)
+            assert r.status_code == 200
+        workers = [c for c in _children(proc.pid)
+                   if "spawn_main" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+        proc.send_signal(signal.SIGTERM)  # the shadows may still be out: the grace covers them
+        out, err = proc.communicate(timeout=90)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert len(workers) == 2
+    assert not any(Path(f"/proc/{w}").exists() and "spawn_main" in Path(
+        f"/proc/{w}/cmdline").read_text(errors="replace") for w in workers)
+    assert "requests 3, mirrored 3" in out and "pairs_written 3" in out
+    stats: list[dict] = []
+    assert len(list(read_pairs(log, stats))) == 3
+    assert stats[0]["pairs_written"] == 3 and stats[0]["shadow_cancelled"] == 0
