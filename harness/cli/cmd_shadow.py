@@ -75,9 +75,9 @@ def add_parser(sub: Any) -> None:
                    help="deadline of each shadow arm, retries included")
     p.add_argument("--grace", type=non_negative, default=10.0, metavar="SECONDS",
                    help="on SIGINT / SIGTERM, how long the shadows in flight may finish")
-    p.add_argument("--shadow-workers", type=_non_negative_int, default=1, metavar="N",
-                   help="processes doing the shadow work, off the client's path (default 1; "
-                   "0: on the proxy's own event loop)")
+    p.add_argument("--shadow-workers", type=_non_negative_int, default=0, metavar="N",
+                   help="processes doing the shadow work (default 0: tasks on the proxy's own "
+                   "event loop, fastest on 2 cores; N >= 1 for hosts with spare cores)")
     p.set_defaults(handler=run_proxy)
     r = verbs.add_parser("replay", help="send captured traffic to primary, candidate, secondary")
     r.add_argument("traffic", metavar="TRAFFIC",

@@ -4,9 +4,9 @@
     await proxy.serve(stop)          # until `stop` is set: stop accepting, let the shadows
                                      # finish within the grace period, write the stats line
 
-    shadows    where the shadow work runs: worker.WorkerPool (`--shadow-workers N`, default
-               1: separate processes, off the client's event loop) or LocalShadows (0: tasks
-               on this loop, as before the workers)
+    shadows    where the shadow work runs: LocalShadows (`--shadow-workers 0`, the default:
+               tasks on this loop the client's handler never awaits) or worker.WorkerPool
+               (N >= 1: separate processes, for hosts with spare cores; bench/shadow.py)
 
 Per request (any path; the primary provider's endpoints are mirrored, anything else, e.g.
 GET /v1/models, is only forwarded):
@@ -69,7 +69,7 @@ class ProxyOptions:
     read_timeout_s: float = 300.0  # the primary's, per read (a long stream may pause)
     connect_timeout_s: float = 10.0
     client: str = "aiohttp"  # the client path's HTTP client: aiohttp | httpx (bench only)
-    shadow_workers: int = 1  # processes doing the shadow work; 0: on the proxy's own loop
+    shadow_workers: int = 0  # processes doing the shadow work; 0: on the proxy's own loop
     seed: int | None = None
 
 

@@ -77,7 +77,8 @@ def test_killed_worker_clients_still_served(tmp_path: Path, prim_sim: SimServer)
                                   faults=FaultConfig(rate=1.0, kinds=("timeout",), hang_s=60)))
     with hanging:
         providers = providers_file(tmp_path / "p.yaml", prim_sim.url, hanging.url)
-        with start_proxy(tmp_path, providers, shadow_timeout_s=60.0, grace_s=0.2) as proxy:
+        with start_proxy(tmp_path, providers, shadow_timeout_s=60.0, grace_s=0.2,
+                         shadow_workers=1) as proxy:
             assert _post(proxy.url).status_code == 200
             pool = proxy.proxy.shadows
             assert isinstance(pool, WorkerPool)
