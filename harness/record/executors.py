@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from harness.core.models import Exchange, Job
+from harness.engine.decode import describe_size
 from harness.engine.executor import LiveExecutor
 from harness.engine.send import SendOptions, execute
 from harness.record.cassette import match_key
@@ -102,7 +103,8 @@ class _ReplayJob:
             self.recorded.append(None)
             return miss_exchange(prepared, found.error_class, found.message)
         self.recorded.append(found.latency_ms)
-        return await replay_exchange(turn_job, prepared, found, pace=owner.pace)
+        exchange = await replay_exchange(turn_job, prepared, found, pace=owner.pace)
+        return capped(exchange, owner.options.max_response_bytes)
 
     def recorded_latency_ms(self) -> float | None:
         """The recorded latency of the whole job (the sum over a tool loop's turns)."""
@@ -114,6 +116,20 @@ class _ReplayJob:
         row["cassette"] = str(self.owner.store.path(self.job))
         if self.turn > 1 or self.job.case.tool_loop or self.job.case.expect_each_turn:
             row["recorded_latency_ms"] = self.recorded_latency_ms()
+
+
+def capped(exchange: Exchange, limit: int) -> Exchange:
+    """A replayed answer over --max-response-bytes is `too_large`, as a live one would be (a
+    cassette recorded with a larger cap, or edited): the body kept is cut at the cap."""
+    if len(exchange.body) <= limit:
+        return exchange
+    exchange.body = exchange.body[:limit]
+    exchange.chunks = []
+    exchange.stream = None
+    exchange.error_class = "too_large"
+    exchange.error_message = (f"recorded response body over --max-response-bytes "
+                              f"{describe_size(limit)}; replay stopped at the cap")
+    return exchange
 
 
 class ReplayExecutor:
