@@ -11,7 +11,11 @@ from harness.cli.argtypes import add_max_jobs
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "validate", help="validate suite files (schema, checks) and providers files without running"
+        "validate", help="validate suite files (schema, checks) and providers files without running",
+        description="Load suite files and folders as `harness run` would (YAML, the suite "
+        "schema, defaults, check names and arguments, job limits) and providers files (schema, "
+        "extends, URLs) without sending anything. Every error of every file is printed; exit 0 "
+        "when all are valid, 2 when one is not.",
     )
     p.add_argument("suites", nargs="+", metavar="SUITE_OR_DIR",
                    help="suite files and folders; a providers file named here is validated as one")
