@@ -5,7 +5,7 @@
     result = harness.run(["suites/basic.yaml"], targets=["mistral/mistral-medium-3.5"],
                          mode="live", simulate=True, out="reports")
     result.passed        # True when every check of every job passed
-    result.exit_code     # what `harness run` would exit with: 0 passed, 1 a check failed
+    result.exit_code     # what `harness run` would exit with: 0 passed, 1 a check failed, 3 unreachable
     result.run_dir       # reports/<run_id>/ (results.jsonl, run.json, summary.md, ...)
     result.rows          # the rows as the typed pandas DataFrame of results.parquet
 

@@ -36,6 +36,21 @@ non_negative = number(0)
 fraction = number(0, 1)
 
 
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    """`--case`, `--tag`, `--repeat`, `--plugin` (harness run, harness validate)."""
+    parser.add_argument("--case", action="append", default=[], metavar="GLOB",
+                        help="only the cases whose suite::case or case id matches this glob "
+                        "(repeatable: any matches)")
+    parser.add_argument("--tag", action="append", default=[], metavar="TAG",
+                        help="only the cases tagged TAG; not:TAG drops the cases tagged TAG "
+                        "(repeatable: a case needs every TAG and none of the not:TAG)")
+    parser.add_argument("--repeat", type=number(1, integer=True), default=None, metavar="N",
+                        help="run every case N times (overrides the suites' repeat:)")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import this module (dotted name or .py file) before the suites "
+                        "load, so the checks it registers can be named in them (repeatable)")
+
+
 def add_max_jobs(parser: argparse.ArgumentParser) -> None:
     """`--max-jobs N` (harness run, harness validate): the job limit of `suite/limits.py`."""
     from harness.suite.limits import MAX_CASE_JOBS, RUN_JOBS_FACTOR

@@ -7,7 +7,7 @@ import os
 import sys
 from typing import Any
 
-from harness.cli.argtypes import add_max_jobs, non_negative, positive
+from harness.cli.argtypes import add_max_jobs, add_selection, non_negative, positive
 from harness.core.errors import MissingCredentialError, UsageError
 from harness.core.modes import MODES
 from harness.session.settings import (
@@ -90,6 +90,7 @@ def add_parser(sub: Any) -> None:
                    help="run only the jobs of an interrupted run folder that have no row yet, "
                    "with that run's own arguments (run.json argv), appending to its results; "
                    "give no suites or targets with it")
+    add_selection(p)
     add_max_jobs(p)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(handler=run)
@@ -133,6 +134,8 @@ def settings_from(args: argparse.Namespace) -> RunSettings:
         cassettes=args.cassettes, pace=args.pace, argv=tuple(sys.argv[1:]), runner="cli",
         run_id=args.run_id,
         history=args.history, grace_s=args.grace, max_jobs=args.max_jobs,
+        cases=tuple(args.case), tags=tuple(args.tag), repeat=args.repeat,
+        plugins=tuple(args.plugin),
     )
 
 

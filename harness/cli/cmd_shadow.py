@@ -60,7 +60,12 @@ def _arms(p: argparse.ArgumentParser) -> None:
 
 
 def add_parser(sub: Any) -> None:
-    top = sub.add_parser("shadow", help="shadow traffic: mirror proxy, replay, diff report")
+    top = sub.add_parser(
+        "shadow", help="shadow traffic: mirror proxy, replay, diff report",
+        description="Compare a candidate with the primary on real traffic: `proxy` serves the "
+        "primary's API and mirrors a sample of requests to the candidate, `replay` sends "
+        "captured traffic to both, and the pairs are diffed into a report.",
+    )
     verbs = top.add_subparsers(dest="verb", metavar="VERB", parser_class=type(top))
     verbs.required = True
     p = verbs.add_parser("proxy", help="serve the primary's API, mirror requests to a candidate")

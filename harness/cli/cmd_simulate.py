@@ -9,7 +9,13 @@ from harness.cli.argtypes import fraction, non_negative, port
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("simulate", help="run the reference simulator (mistral or openai dialect)")
+    p = sub.add_parser(
+        "simulate", help="run the reference simulator (mistral or openai dialect)",
+        description="Serve the reference simulator on HOST:PORT until Ctrl-C: a chat API of "
+        "the mistral or openai dialect answering deterministically, with optional latency, "
+        "jitter and injected faults (429, 500, 503, timeout, ...), for trying suites without "
+        "a key or a network.",
+    )
     p.add_argument("--dialect", choices=("mistral", "openai"), default="openai")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=port, default=8300, help="0 picks a free port")

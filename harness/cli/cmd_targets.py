@@ -7,7 +7,12 @@ from typing import Any
 
 
 def add_parser(sub: Any) -> None:
-    p = sub.add_parser("targets", help="list known providers and models with prices")
+    p = sub.add_parser(
+        "targets", help="list known providers and models with prices",
+        description="List every target (provider/model) of the built-in catalogue and of the "
+        "--providers files: dialect, prices per million tokens and per call, context window, "
+        "output limit and the environment variable the key is read from.",
+    )
     p.add_argument("--providers", action="append", default=[], metavar="FILE",
                    help="extra providers file (repeatable)")
     p.set_defaults(handler=run)

@@ -1,39 +1,98 @@
-"""`harness validate FILE...`: check suites (schema, checks) and providers files without running."""
+"""`harness validate FILE...`: check suites (schema, checks) and providers files without running;
+every error of every file is printed, then exit 2 if there was one."""
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
-from harness.cli.argtypes import add_max_jobs
+from harness.cli.argtypes import add_max_jobs, add_selection
+from harness.core.errors import SuiteError, UsageError
 
 
 def add_parser(sub: Any) -> None:
     p = sub.add_parser(
-        "validate", help="validate suite files (schema, checks) and providers files without running"
+        "validate", help="validate suite files (schema, checks) and providers files without running",
+        description="Load suite files and folders as `harness run` would (YAML, the suite "
+        "schema, plugins, defaults, check names and arguments, job limits) and providers files "
+        "(schema, extends, URLs) without sending anything. Every error of every file is "
+        "printed; exit 0 when all are valid, 2 when one is not.",
     )
     p.add_argument("suites", nargs="+", metavar="SUITE_OR_DIR",
                    help="suite files and folders; a providers file named here is validated as one")
+    add_selection(p)
     add_max_jobs(p)
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from harness.suite import load_suites
+    from harness.session.select import Selection
+    from harness.suite.plugins import import_plugins
 
-    providers_files = [p for p in args.suites if _is_providers_file(p)]
-    for path in providers_files:
-        _validate_providers(path)
-    suite_args = [p for p in args.suites if p not in providers_files]
-    suites = load_suites(suite_args, max_jobs=args.max_jobs) if suite_args else []
+    selection = Selection(tuple(args.case), tuple(args.tag), args.repeat)
+    import_plugins(args.plugin)
+    errors: list[str] = []
+    suites = _load_all(args, errors)
+    try:
+        kept = {s.path: s for s in selection.apply(suites)} if suites else {}
+    except UsageError as exc:
+        errors.append(str(exc))
+        kept = {}
     for suite in suites:
-        jobs = sum(
-            max(1, _variants(c.matrix)) * c.repeat for c in suite.cases
-        )
-        print(f"ok  {suite.path}: suite {suite.name!r}, {len(suite.cases)} cases, "
-              f"{jobs} requests per target")
-    return 0
+        chosen = kept.get(suite.path)
+        cases = chosen.cases if chosen is not None else []
+        jobs = sum(max(1, _variants(c.matrix)) * c.repeat for c in cases)
+        count = (f"{len(cases)} of {len(suite.cases)} cases selected" if selection.filters
+                 else f"{len(cases)} cases")
+        print(f"ok  {suite.path}: suite {suite.name!r}, {count}, {jobs} requests per target")
+    for message in errors:
+        sys.stderr.write(f"error: {message}\n")
+    if errors:
+        sys.stderr.write(f"{len(errors)} error(s)\n")
+    return 2 if errors else 0
+
+
+def _load_all(args: argparse.Namespace, errors: list[str]) -> list[Any]:
+    """Every file of every argument, each loaded on its own so that one bad file does not
+    hide the next; errors appended to `errors`."""
+    from harness.suite.loader import build_suite, suite_files
+    from harness.suite.source import SuiteSource
+
+    suites: list[Any] = []
+    by_name: dict[str, str] = {}
+    seen: set[Path] = set()
+    for given in args.suites:
+        try:
+            if _is_providers_file(given):
+                _validate_providers(given)
+                continue
+            files = suite_files(given)
+        except UsageError as exc:
+            errors.append(str(exc))
+            continue
+        for file, explicit in files:
+            if file.resolve() in seen:
+                continue
+            seen.add(file.resolve())
+            try:
+                src = SuiteSource.open(file)
+                if src.is_providers_file():
+                    if explicit:
+                        raise src.providers_file_error()
+                    continue
+                suite = build_suite(src, max_jobs=args.max_jobs)
+            except SuiteError as exc:
+                errors.append(str(exc))
+                continue
+            if suite.name in by_name:
+                errors.append(f"{suite.path}: suite name {suite.name!r} is already used by "
+                              f"{by_name[suite.name]}; give one of them another 'suite:' name")
+                continue
+            by_name[suite.name] = suite.path
+            suites.append(suite)
+    return suites
 
 
 def _is_providers_file(given: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -21,18 +22,58 @@ from harness.cli import (
     cmd_validate,
 )
 from harness.core.errors import UsageError
+from harness.core.hints import hint
 from harness.core.secrets import Scrubber
 
 COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_gate, cmd_history, cmd_validate, cmd_targets,
             cmd_simulate, cmd_audit, cmd_shadow)
 
 
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^'\s]*)'? \(choose from (.*)\)$")
+
+
 class _Parser(argparse.ArgumentParser):
+    """argparse with one-paragraph errors (exit 2) and "did you mean" for misspelt flags,
+    subcommands and choices."""
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse's own usage errors: same exit code (2) and one paragraph, as ours.
+        match = _INVALID_CHOICE.search(message)
+        if match:
+            choices = [c.strip().strip("'") for c in match.group(2).split(",")]
+            message += hint(match.group(1), choices, "; did you mean {}?")
         self.print_usage(sys.stderr)
         sys.stderr.write(f"error: {message}\n")
         raise SystemExit(2)
+
+    def parse_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                   namespace: argparse.Namespace | None = None) -> argparse.Namespace:
+        ns, extras = self.parse_known_args(args, namespace)
+        if extras:
+            parser = self._command_parser(getattr(ns, "command", None))
+            word = next((e for e in extras if e.startswith("-")), extras[0])
+            options = [o for a in parser._actions for o in a.option_strings if o.startswith("--")]
+            parser.error(f"unrecognized argument {word}"
+                         + hint(word.split("=", 1)[0], options, "; did you mean {}?"))
+        return ns
+
+    def _command_parser(self, command: str | None) -> argparse.ArgumentParser:
+        """The subcommand's parser (its flags are the ones a misspelling is close to)."""
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+                return action.choices[command]  # type: ignore[no-any-return]
+        return self
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("llm-contract-harness")
+    except PackageNotFoundError:  # a source tree that is not installed
+        from harness import __version__
+
+        return __version__
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -41,6 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Contract-test and evaluate LLM chat APIs: run YAML suites against providers, "
         "check status codes, error envelopes, tool calls, JSON output, usage, cost and latency.",
     )
+    parser.add_argument("--version", action="version", version=f"harness {_version()}",
+                        help="print the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for module in COMMANDS:

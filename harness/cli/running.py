@@ -15,7 +15,8 @@ __all__ = ["execute_run"]
 
 def execute_run(settings: RunSettings, *, progress: bool = False,
                 resume: Path | None = None) -> int:
-    """Plan, run, report, print; the exit code (0 all passed, 1 a check failed, 130 / 143
+    """Plan, run, report, print; the exit code (0 all passed, 1 a check failed, 3 only
+    infrastructure errors, 130 / 143
     stopped by SIGINT / SIGTERM). `resume`: an interrupted run folder to finish."""
     prior: list[dict[str, Any]] | None = None
     if resume is not None:
@@ -45,6 +46,9 @@ def execute_run(settings: RunSettings, *, progress: bool = False,
     for line in cassette_lines(outcome.rows, plan.store, settings.pace):
         print(line)
     print(verdict_line(outcome))
+    if outcome.exit_code == 3:
+        print("every failed job got no HTTP answer (connect, timeout or transport error): the "
+              "provider could not be reached, which is not a contract failure (exit 3)")
     for line in resume_lines(outcome):
         print(line)
     return outcome.exit_code

@@ -243,8 +243,10 @@ def rows_plan(settings: RunSettings, mode: str) -> RunPlan:
 
 
 def plan_run(settings: RunSettings) -> RunPlan:
-    """Load the suites, resolve the targets, expand the jobs and decide how each runs."""
+    """Import the plugins, load the suites, keep the selected cases, resolve the targets,
+    expand the jobs and decide how each runs."""
     from harness.suite import expand, load_suites
+    from harness.suite.plugins import import_plugins
 
     base = resolve_targets(settings.target_names, settings.providers)
     if not base:
@@ -252,8 +254,10 @@ def plan_run(settings: RunSettings) -> RunPlan:
             "no target given: pass --target provider/model (repeatable), e.g. "
             "--target mistral/mistral-medium-3.5; `harness targets` lists them"
         )
+    import_plugins(settings.plugins, settings.flag("plugin"))
     suites = load_suites(list(settings.suites), max_jobs=settings.max_jobs,
                          jobs_flag=settings.flag("max-jobs"))
+    suites = settings.selection.apply(suites)
     live_sim = settings.simulate and settings.mode in (None, "live")
     targets = sim_targets(base) if live_sim else base
     jobs = expand(suites, targets, shard=settings.shard, max_jobs=settings.max_jobs,

@@ -53,6 +53,9 @@ __all__ = ["Outcome", "Run"]
 
 _SIGNALS = {"SIGINT": 2, "SIGTERM": 15}  # the signals a run stops on: 128 + N is the exit
 
+#: Error classes of a job that got no HTTP answer: the provider could not be reached.
+INFRA_ERRORS = ("connect", "timeout", "transport", "resource")
+
 
 @dataclass
 class Outcome:
@@ -74,13 +77,27 @@ class Outcome:
         return self.completeness is not None and not self.completeness.complete
 
     @property
+    def infrastructure_only(self) -> bool:
+        """Some job failed and every failed job got no HTTP answer at all (connect, timeout,
+        transport): the provider could not be reached, which says nothing of its contract."""
+        failed = [r for r in self.rows if not r.get("passed")]
+        return bool(failed) and all(
+            r.get("status_code") is None and r.get("error_class") in INFRA_ERRORS for r in failed
+        )
+
+    @property
     def exit_code(self) -> int:
-        """0 all passed, 1 a check failed (or the run is incomplete), 128 + N when a signal
-        N stopped it (130 SIGINT, 143 SIGTERM)."""
+        """0 all passed, 1 a check failed (or the run is incomplete), 3 every failed job got
+        no HTTP answer (`infrastructure_only`), 128 + N when a signal N stopped it (130
+        SIGINT, 143 SIGTERM)."""
         by = self.meta.get("interrupted_by")
         if by in _SIGNALS:
             return 128 + _SIGNALS[by]
-        return 1 if self.failed or self.incomplete else 0
+        if self.incomplete:
+            return 1
+        if self.infrastructure_only:
+            return 3
+        return 1 if self.failed else 0
 
 
 class Run:

@@ -12,6 +12,7 @@ from typing import Any
 
 from harness.core.errors import UsageError
 from harness.core.modes import MODES
+from harness.session.select import Selection
 from harness.suite.limits import MAX_CASE_JOBS
 
 __all__ = ["DEFAULT_MAX_RESPONSE_BYTES", "RUNNERS", "RunSettings", "parse_shard", "parse_size"]
@@ -49,18 +50,27 @@ class RunSettings:
     history: str | None = None  # history store to append to (else $HARNESS_HISTORY; else none)
     grace_s: float = 10.0  # after SIGINT / SIGTERM: how long jobs in flight may still finish
     max_jobs: int = MAX_CASE_JOBS  # jobs per case and target; x100 per run (suite/limits.py)
+    cases: tuple[str, ...] = ()  # --case GLOB: suite::case or case globs (session/select.py)
+    tags: tuple[str, ...] = ()  # --tag TAG: every positive tag, none of the not:TAG
+    repeat: int | None = None  # --repeat N: overrides every case's repeat
+    plugins: tuple[str, ...] = ()  # --plugin MODULE: imported before the suites load
     argv: tuple[str, ...] = ()
     runner: str = "cli"  # who runs it: cli | pytest | api | audit | bench (run.json `runner`)
     flag_prefix: str = "--"  # how messages name flags: "--" (CLI) or "--harness-" (pytest)
     extra_meta: dict[str, Any] = field(default_factory=dict)  # more run.json keys
 
     def __post_init__(self) -> None:
-        for name in ("suites", "targets", "providers", "argv"):
+        for name in ("suites", "targets", "providers", "argv", "cases", "tags", "plugins"):
             value = getattr(self, name)
             if isinstance(value, str):
                 value = (value,)
             object.__setattr__(self, name, tuple(str(v) for v in value))
         self.validate()
+
+    @property
+    def selection(self) -> Selection:
+        """The case globs, tags and repeat override (a bad one: UsageError naming the flag)."""
+        return Selection(self.cases, self.tags, self.repeat, self.flag_prefix)
 
     def validate(self) -> None:
         """Bad values are usage errors naming the flag."""
@@ -89,6 +99,7 @@ class RunSettings:
             raise UsageError(f"{flag('max-jobs')} must be >= 1, got {self.max_jobs}")
         if self.sim_latency_ms < 0:
             raise UsageError(f"{flag('sim-latency-ms')} must be >= 0, got {self.sim_latency_ms}")
+        self.selection  # noqa: B018 (validates --repeat and --tag)
         if self.history is not None:
             from harness.history.spec import parse_spec
 

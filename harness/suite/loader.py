@@ -3,7 +3,8 @@
 Validation runs in this order and stops at the first problem (the earliest line wins when the
 schema finds several):
   1. YAML syntax, empty file, top level not a mapping, duplicate keys (yamlmarks);
-  2. the JSON Schema `schema.json` (shape, types, unknown keys with "did you mean");
+  2. the JSON Schema `schema.json` (shape, types, unknown keys with "did you mean"), then the
+     modules of `plugins:` are imported (`plugins.py`) so the checks they register are known;
   3. what a schema cannot say: each response_format's json_schema.schema a valid JSON Schema
      (jsonschema's check_schema), unique case ids, messages or raw body after merging defaults,
      matrix keys naming request fields, check names registered and their arguments accepted.
@@ -31,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harness.core.errors import SuiteError
+from harness.core.errors import SuiteError, UsageError
 from harness.core.models import Case, SourceLoc
 from harness.core.paths import name_problem
 from harness.suite.cases import Defaults, build_case, read_defaults
@@ -67,6 +68,7 @@ __all__ = [
     "load_suites",
     "read_specs",
     "request_fields",
+    "suite_files",
     "suite_schema",
     "unknown_key_message",
 ]
@@ -149,6 +151,12 @@ def load_suites(
     return suites
 
 
+def suite_files(given: str | Path) -> list[tuple[Path, bool]]:
+    """(file, named explicitly) of one given file or folder (SuiteError when it is neither or
+    the folder holds no suite file); `harness validate` loads them one by one."""
+    return list(_files_of([given]))
+
+
 def _files_of(paths: Sequence[str | Path]) -> Iterator[tuple[Path, bool]]:
     """(file, named explicitly) for each given file and the suite files of each folder, lazily
     (so a bad file is reported before a later path that does not exist)."""
@@ -211,6 +219,18 @@ def _check_jobs(src: SuiteSource, i: int, case: Case, max_jobs: int, flag: str) 
     )
 
 
+def _import_plugins(src: SuiteSource, plugins: list[str]) -> None:
+    """The suite's `plugins:`, before its check names are looked up; .py paths are relative
+    to the suite's folder."""
+    from harness.suite.plugins import import_plugin
+
+    for i, spec in enumerate(plugins):
+        try:
+            import_plugin(spec, base=Path(src.display).parent)
+        except UsageError as exc:
+            raise src.fail(f"plugins[{i}] {spec!r}: {exc}", ("plugins", i)) from None
+
+
 def build_suite(
     src: SuiteSource, *, validate_checks: bool = True, max_jobs: int = MAX_CASE_JOBS,
     jobs_flag: str = JOBS_FLAG,
@@ -227,6 +247,7 @@ def build_suite(
     check_document(src)
     check_embedded_schemas(src)
     data: dict[str, Any] = doc.data
+    _import_plugins(src, data.get("plugins") or [])
     name = data.get("suite") or Path(src.display).stem
     _check_names(src, name, data)
     defaults = read_defaults(src, validate_checks=validate_checks)

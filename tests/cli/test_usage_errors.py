@@ -71,7 +71,7 @@ def test_no_key_and_no_recordings_is_the_missing_key_error(
         (["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--shard", "3/2"],
          "--shard expects K/N with 1 <= K <= N, got '3/2'"),
         (["run", BASIC, "--target", "mistral/mistral-medium-3.5", "--bogus"],
-         "unrecognized arguments: --bogus"),
+         "unrecognized argument --bogus"),
         (["frobnicate"], "argument COMMAND: invalid choice: 'frobnicate'"),
         (["run", "no/such/dir", "--target", "mistral/mistral-medium-3.5"], "no/such/dir"),
     ],

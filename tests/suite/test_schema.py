@@ -59,7 +59,7 @@ def test_top_level_structure():
     assert schema["type"] == "object"
     assert schema["required"] == ["cases"]
     assert schema["additionalProperties"] is False
-    assert list(schema["properties"]) == ["suite", "description", "defaults", "cases"]
+    assert list(schema["properties"]) == ["suite", "description", "defaults", "plugins", "cases"]
     defs = schema["$defs"]
     assert set(defs["defaults"]["properties"]) == {
         "request",
