@@ -2,7 +2,7 @@
 
 A check is a small function `(ctx, exchange, args) -> None` registered by name. It returns
 quietly when the response honours the contract and raises `CheckFailure(title, expected=...,
-received=...)` when it does not. Users register their own checks the same way:
+received=...)` when it does not (returning the CheckFailure instead counts the same). Users register their own checks the same way:
 
     from harness.checks import register_check
 
@@ -27,7 +27,7 @@ from harness.core.registry import Registry
 
 
 class CheckFn(Protocol):
-    def __call__(self, ctx: CheckContext, exchange: Exchange, args: Any) -> None: ...
+    def __call__(self, ctx: CheckContext, exchange: Exchange, args: Any) -> CheckFailure | None: ...
 
 
 @dataclass
@@ -106,8 +106,10 @@ def run_check(name: str, ctx: CheckContext, exchange: Exchange, args: Any) -> Ch
     """Run one check; return its failure (with the check name filled in) or None."""
     fn = get_check(name)
     try:
-        fn(ctx, exchange, args)
+        returned = fn(ctx, exchange, args)
     except CheckFailure as failure:
-        failure.check = failure.check or name
-        return failure
+        returned = failure
+    if isinstance(returned, CheckFailure):  # raised or returned: the same failure
+        returned.check = returned.check or name
+        return returned
     return None
