@@ -21,6 +21,14 @@ TARGETS_ENV = "HARNESS_TARGETS"
 TARGETS_INI = "harness_targets"
 
 
+def _add_plugin_option(group: Any) -> None:
+    group.addoption(
+        "--harness-plugin", action="append", default=[], dest="harness_plugin",
+        metavar="MODULE", help="import this module (dotted name or .py file) before the suites "
+        "load, so the checks it registers can be named in them (repeatable)",
+    )
+
+
 def add_options(parser: Any) -> None:
     group = parser.getgroup(
         "harness", "llm-contract-harness: run suite YAML files as tests (active with a target)"
@@ -84,6 +92,7 @@ def add_options(parser: Any) -> None:
         metavar="N", help=f"most jobs one case may expand to per target (matrix x repeat; "
         f"default {MAX_CASE_JOBS:,}); a run may hold {RUN_JOBS_FACTOR} x N",
     )
+    _add_plugin_option(group)
     group.addoption(
         "--harness-baseline", default=None, dest="harness_baseline", metavar="RUN",
         help="gate this run against a baseline run folder at the end (`harness gate`); a "
@@ -173,6 +182,7 @@ def read_settings(config: Any) -> RunSettings | None:
             seed=config.getoption("harness_seed"),
             history=config.getoption("harness_history"),
             max_jobs=config.getoption("harness_max_jobs"),
+            plugins=tuple(config.getoption("harness_plugin") or ()),
             concurrency=1,
             argv=("pytest", *config.invocation_params.args),
             runner="pytest",

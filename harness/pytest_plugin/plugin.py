@@ -47,8 +47,10 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # inert: no target asked for
     from harness.core.errors import UsageError
     from harness.session.plan import base_plan
+    from harness.suite.plugins import import_plugins
 
     try:
+        import_plugins(settings.plugins, settings.flag("plugin"))
         plan = base_plan(settings)
     except UsageError as exc:
         raise pytest.UsageError(f"harness: {exc}") from None
