@@ -90,7 +90,7 @@ def read_data(src: SuiteSource, here: JsonPath, data: Any) -> tuple[str, list[di
     reader = READERS.get(path.suffix.lower())
     label = src.names.case_label(here[1])
     if reader is None:
-        raise src.fail(f"{label} data file {data!r}: not a {', '.join(READERS)} file", where)
+        raise src.fail(f"{label} data file {data!r}: not a .csv, .jsonl or .parquet file", where)
     if not path.is_file():
         raise src.fail(f"{label} data file {data!r} not found (paths are relative to the "
                        "suite file's folder)", where)
