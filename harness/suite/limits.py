@@ -51,9 +51,13 @@ def jobs_per_target(case: Case) -> int:
     return max(1, len(case.data)) * variant_count(sizes) * case.repeat
 
 
-def shape_text(case: Case) -> str:
-    """How a case's job count is made, for messages: 'data 3, matrix 2 x 2, repeat 5'."""
-    sizes = " x ".join(str(len(values)) for values in case.matrix.values()) or "1"
+def shape_text(case: Case, *, variants: bool = False) -> str:
+    """How a case's job count is made, for messages: 'data 3, matrix 2 x 2, repeat 5'
+    (`variants`: 'matrix 2 x 2 = 4 variants')."""
+    lengths = [len(values) for values in case.matrix.values()]
+    sizes = " x ".join(map(str, lengths)) or "1"
+    if variants:
+        sizes += f" = {variant_count(lengths):,} variants"
     data = f"data {len(case.data):,}, " if case.data else ""
     return f"{data}matrix {sizes}, repeat {case.repeat}"
 

@@ -214,7 +214,8 @@ def _check_jobs(src: SuiteSource, i: int, case: Case, max_jobs: int, flag: str) 
     else:
         where = ("defaults", "repeat")
     raise src.fail(
-        f"{src.names.case_label(i)} expands to {jobs:,} jobs per target ({shape_text(case)}), "
+        f"{src.names.case_label(i)} expands to {jobs:,} jobs per target "
+        f"({shape_text(case, variants=True)}), "
         f"over the limit of {max_jobs:,} jobs per case; raise it with {flag} N if you mean it",
         where,
     )

@@ -156,7 +156,7 @@ def test_typed_placeholder_in_check_arguments_is_validated_per_record() -> None:
 def test_data_counts_against_the_job_limit() -> None:
     rows = ", ".join(f"{{city: c{i}, n: {i}}}" for i in range(30))
     text = CASE.format(data=f"[{rows}]") + "    repeat: 4\n"
-    with pytest.raises(SuiteError, match=r"line 4.*120 jobs per target \(data 30, matrix 1, "
+    with pytest.raises(SuiteError, match=r"line 4.*120 jobs per target \(data 30, matrix 1 = 1 variants, "
                                          r"repeat 4\), over the limit of 100"):
         load_suite_text(text, "dd.yaml", max_jobs=100)
 
