@@ -29,6 +29,7 @@ def add_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from harness.session.select import Selection
+    from harness.suite.limits import jobs_per_target
     from harness.suite.plugins import import_plugins
 
     selection = Selection(tuple(args.case), tuple(args.tag), args.repeat)
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     for suite in suites:
         chosen = kept.get(suite.path)
         cases = chosen.cases if chosen is not None else []
-        jobs = sum(max(1, _variants(c.matrix)) * c.repeat for c in cases)
+        jobs = sum(jobs_per_target(c) for c in cases)
         count = (f"{len(cases)} of {len(suite.cases)} cases selected" if selection.filters
                  else f"{len(cases)} cases")
         print(f"ok  {suite.path}: suite {suite.name!r}, {count}, {jobs} requests per target")
@@ -112,10 +113,3 @@ def _validate_providers(path: str) -> None:
     catalogue = load_catalogue([path])
     models = sum(len(catalogue.providers[n].models) for n in names)
     print(f"ok  {Path(path)}: providers file, {len(names)} providers, {models} models")
-
-
-def _variants(matrix: dict[str, list[Any]]) -> int:
-    n = 1
-    for values in matrix.values():
-        n *= len(values)
-    return n

@@ -121,6 +121,16 @@ class Case:
     tool_loop: dict[str, Any] | None = None
     # checks run on every turn of the case (failures tagged with the turn number)
     expect_each_turn: list[CheckSpec] = field(default_factory=list)
+    # data-driven: (record key, {variable: value}) per record of `data:`; each is a variant
+    data: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    # matrix keys that are `{{name}}` variables, not request paths
+    matrix_vars: tuple[str, ...] = ()
+
+    @property
+    def templated(self) -> bool:
+        """Whether `{{name}}` placeholders are filled per variant (data or matrix variables);
+        otherwise the case's strings are sent as written."""
+        return bool(self.data or self.matrix_vars)
 
     @property
     def endpoint(self) -> str:

@@ -1,12 +1,13 @@
-"""Cases x targets x matrix variants x repeats -> Jobs.
+"""Cases x targets x data records x matrix variants x repeats -> Jobs.
 
-Job order: suite, case, variant, repeat, then target innermost, so the targets of one request
+Job order: suite, case, variant (record, then matrix point), repeat, then target innermost, so the targets of one request
 run side by side (a head-to-head stays comparable even when a run is cut short).
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import fnmatch
 import hashlib
 import itertools
@@ -15,14 +16,17 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from harness.core.errors import UsageError
-from harness.core.models import Case, Job, Target
+from harness.core.models import Case, CheckSpec, Job, Target
 from harness.suite.limits import (
     JOBS_FLAG,
     MAX_CASE_JOBS,
     RUN_JOBS_FACTOR,
+    jobs_per_target,
     run_job_limit,
+    shape_text,
     variant_count,
 )
+from harness.suite.template import render
 
 if TYPE_CHECKING:
     from harness.suite.loader import Suite
@@ -38,7 +42,7 @@ def expand(
     max_jobs: int = MAX_CASE_JOBS,
     jobs_flag: str = JOBS_FLAG,
 ) -> list[Job]:
-    """Every job to run: one per case x matching target x matrix variant x repeat.
+    """Every job to run: one per case x matching target x record x matrix variant x repeat.
 
     A case runs on a target when the target's name matches one of the case's `targets` globs
     (fnmatch, case-sensitive) and its dialect is one of the case's `dialects` (empty = all),
@@ -46,7 +50,7 @@ def expand(
     chat-only provider; a case no target serves gives no job, not an error).
     `shard=(k, n)` keeps the k-th of n disjoint, stable slices (1-based k), chosen by a hash of
     the job id, so n machines can split one run without talking to each other.
-    `max_jobs` bounds the jobs of one case per target (matrix x repeat) and, times
+    `max_jobs` bounds the jobs of one case per target (data x matrix x repeat) and, times
     RUN_JOBS_FACTOR, of the whole expansion (before sharding): counted before any job is made,
     a breach is a UsageError naming the case and the count (`suite/limits.py`).
     """
@@ -55,15 +59,14 @@ def expand(
     planned = _planned(suites_or_cases, targets, max_jobs, jobs_flag)
     jobs: list[Job] = []
     for case, case_targets in planned:
-        for variant, values in variants(case.matrix):
-            request = apply_variant(case.request, values)
+        for variant, job_case, request in case_variants(case):
             endpoint = str(request.get("endpoint", "chat"))
             served = [t for t in case_targets if endpoint in t.provider.endpoints]
             for repeat in range(case.repeat):
                 for target in served:
                     jobs.append(
                         Job(
-                            case=case,
+                            case=job_case,
                             target=target,
                             request=copy.deepcopy(request),
                             variant=variant,
@@ -99,19 +102,50 @@ def _planned(suites_or_cases: Expandable, targets: Sequence[Target], max_jobs: i
     return planned
 
 
+def case_variants(case: Case) -> Iterator[tuple[str, Case, dict[str, Any]]]:
+    """(variant string, the case for its jobs, the request) per data record x matrix point.
+
+    A templated case (data or matrix variables) gets its placeholders filled in the request
+    and in a copy of the case's expect, expect_each_turn and tool_loop; the variant string is
+    the record's key, then the matrix point (`paris,temperature=0`).
+    """
+    records = case.data or [("", {})]
+    for key, row in records:
+        for point, values in variants(case.matrix):
+            paths = {k: v for k, v in values.items() if k not in case.matrix_vars}
+            request = apply_variant(case.request, paths)
+            variant = ",".join(part for part in (key, point) if part)
+            if not case.templated:
+                yield variant, case, request
+                continue
+            filled = {**{k: values[k] for k in case.matrix_vars}, **row}
+            yield variant, _filled_case(case, filled), render(request, filled)
+
+
+def _filled_case(case: Case, values: dict[str, Any]) -> Case:
+    """A copy of `case` whose checks and tool loop have the placeholders filled."""
+    def specs(items: list[CheckSpec]) -> list[CheckSpec]:
+        return [dataclasses.replace(s, args=render(s.args, values)) for s in items]
+
+    return dataclasses.replace(
+        case, expect=specs(case.expect), expect_each_turn=specs(case.expect_each_turn),
+        tool_loop=render(case.tool_loop, values),
+    )
+
+
 def count_jobs(case: Case, targets: Sequence[Target], max_jobs: int = MAX_CASE_JOBS,
                jobs_flag: str = JOBS_FLAG) -> int:
     """How many jobs `case` gives on `targets` (already matched), without making them;
     more than `max_jobs` per target is a UsageError naming the case."""
-    sizes = [len(values) for values in case.matrix.values()]
-    per_target = variant_count(sizes) * case.repeat
+    per_target = jobs_per_target(case)
     if per_target > max_jobs:
         raise UsageError(
             f"{_where(case)}case {case.suite}::{case.id} expands to {per_target:,} jobs per "
-            f"target (matrix {' x '.join(map(str, sizes)) or '1'}, repeat {case.repeat}), over "
-            f"the limit of {max_jobs:,} jobs per case; raise it with {jobs_flag} N if you mean it"
+            f"target ({shape_text(case)}), over the limit of {max_jobs:,} jobs per case; "
+            f"raise it with {jobs_flag} N if you mean it"
         )
     others = variant_count(len(v) for k, v in case.matrix.items() if k != "endpoint")
+    others *= max(1, len(case.data))
     endpoints = case.matrix.get("endpoint") or [case.request.get("endpoint", "chat")]
     served = sum(1 for e in endpoints for t in targets if str(e) in t.provider.endpoints)
     return served * others * case.repeat

@@ -9,8 +9,9 @@
 | MAX_ALIAS_NODES   | 200,000      | `yamlmarks` builder (nodes     | SuiteError at the alias's     |
 |                   |              | built again through aliases    | line ("billion laughs")       |
 |                   |              | and merge keys)                |                               |
-| MAX_CASE_JOBS     | 10,000       | `loader` (matrix x repeat per  | SuiteError at the case's      |
-|                   |              | case, per target); `expand`    | matrix / repeat line          |
+| MAX_CASE_JOBS     | 10,000       | `loader` (data x matrix x      | SuiteError at the case's      |
+|                   |              | repeat per case, per target);  | data / matrix / repeat line   |
+|                   |              | `expand`                       |                               |
 | RUN_JOBS_FACTOR   | 100          | `expand`: a run holds at most  | UsageError naming the case    |
 |                   |              | 100 x max_jobs jobs (1,000,000)| that crosses it and the count |
 
@@ -23,6 +24,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+
+from harness.core.models import Case
 
 MAX_SUITE_BYTES = 16 * 1024 * 1024
 MAX_DEPTH = 100
@@ -40,6 +43,23 @@ def run_job_limit(max_jobs: int) -> int:
 def variant_count(matrix_lengths: Iterable[int]) -> int:
     """How many variants a matrix with lists of these lengths gives (1 for no matrix)."""
     return math.prod(matrix_lengths)
+
+
+def jobs_per_target(case: Case) -> int:
+    """The jobs `case` gives on one target: data records x matrix variants x repeats."""
+    sizes = [len(values) for values in case.matrix.values()]
+    return max(1, len(case.data)) * variant_count(sizes) * case.repeat
+
+
+def shape_text(case: Case, *, variants: bool = False) -> str:
+    """How a case's job count is made, for messages: 'data 3, matrix 2 x 2, repeat 5'
+    (`variants`: 'matrix 2 x 2 = 4 variants')."""
+    lengths = [len(values) for values in case.matrix.values()]
+    sizes = " x ".join(map(str, lengths)) or "1"
+    if variants:
+        sizes += f" = {variant_count(lengths):,} variants"
+    data = f"data {len(case.data):,}, " if case.data else ""
+    return f"{data}matrix {sizes}, repeat {case.repeat}"
 
 
 def size_text(n: int) -> str:

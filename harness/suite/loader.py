@@ -37,7 +37,7 @@ from harness.core.models import Case, SourceLoc
 from harness.core.paths import name_problem
 from harness.suite.cases import Defaults, build_case, read_defaults
 from harness.suite.checkspecs import read_specs
-from harness.suite.limits import JOBS_FLAG, MAX_CASE_JOBS, variant_count
+from harness.suite.limits import JOBS_FLAG, MAX_CASE_JOBS, jobs_per_target, shape_text
 from harness.suite.naming import describe, did_you_mean, dotted, unknown_key_message
 from harness.suite.request import RAW_REQUEST_KEYS, deep_merge
 from harness.suite.schema import (
@@ -201,20 +201,22 @@ def _check_names(src: SuiteSource, name: str, data: dict[str, Any]) -> None:
 
 
 def _check_jobs(src: SuiteSource, i: int, case: Case, max_jobs: int, flag: str) -> None:
-    """Matrix variants x repeats of one case (per target) within `max_jobs`."""
-    sizes = [len(values) for values in case.matrix.values()]
-    jobs = variant_count(sizes) * case.repeat
+    """Data records x matrix variants x repeats of one case (per target) within `max_jobs`."""
+    jobs = jobs_per_target(case)
     if jobs <= max_jobs:
         return
     data = src.doc.data["cases"][i]
-    where: JsonPath = ("cases", i, "matrix") if case.matrix else ("cases", i, "repeat")
-    if "matrix" not in data and "repeat" not in data:
+    where: JsonPath = ("cases", i, "repeat")
+    for key in ("data", "matrix", "repeat"):
+        if key in data:
+            where = ("cases", i, key)
+            break
+    else:
         where = ("defaults", "repeat")
-    shape = " x ".join(str(n) for n in sizes) or "1"
     raise src.fail(
-        f"{src.names.case_label(i)} expands to {jobs:,} jobs per target (matrix {shape} "
-        f"= {variant_count(sizes):,} variants, repeat {case.repeat}), over the limit of "
-        f"{max_jobs:,} jobs per case; raise it with {flag} N if you mean it",
+        f"{src.names.case_label(i)} expands to {jobs:,} jobs per target "
+        f"({shape_text(case, variants=True)}), "
+        f"over the limit of {max_jobs:,} jobs per case; raise it with {flag} N if you mean it",
         where,
     )
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from harness.suite.naming import Namer, describe, did_you_mean, dotted, unknown_key_message
 from harness.suite.source import SuiteSource
+from harness.suite.template import whole_name
 from harness.suite.yamlmarks import Document, JsonPath
 
 SUITE_SCHEMA_PATH = Path(__file__).with_name("schema.json")
@@ -58,10 +59,22 @@ def request_fields() -> list[str]:
 
 def check_document(src: SuiteSource) -> None:
     """The whole document against the schema; the first problem (by line) is a SuiteError."""
-    errors = list(validator().iter_errors(src.doc.data))
+    errors = [e for e in validator().iter_errors(src.doc.data)
+              if not _placeholder_value(src.doc.data, e)]
     if errors:
         err = pick(errors, src.doc)
         raise src.fail(rephrase(err, src.names), error_path(err))
+
+
+def _placeholder_value(data: Any, err: Any) -> bool:
+    """Whether `err` is about a whole-string `{{name}}` in a case with data or a matrix: it
+    stands for the value each variant fills in (a number, a list...), not for a string."""
+    path = tuple(err.absolute_path)
+    if len(path) < 3 or path[0] != "cases" or not isinstance(err.instance, str):
+        return False
+    case = data["cases"][path[1]]
+    templated = isinstance(case, dict) and ("data" in case or "matrix" in case)
+    return templated and whole_name(err.instance) is not None
 
 
 def check_request_field(src: SuiteSource, field: str, value: Any, base: JsonPath) -> None:

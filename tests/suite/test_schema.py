@@ -82,6 +82,7 @@ def test_top_level_structure():
         "request",
         "raw",
         "matrix",
+        "data",
         "repeat",
         "expect",
         "tool_loop",
