@@ -74,6 +74,7 @@ def add_options(parser: Any) -> None:
         metavar="MS", help="simulator latency with --harness-simulate (default 20)",
     )
     _add_limits(group)
+    _add_selection(group)
     group.addoption(
         "--harness-retries", type=int, default=3, dest="harness_retries", metavar="N",
         help="retries on 429, 5xx and transport errors (default 3)",
@@ -140,6 +141,24 @@ def _add_limits(group: Any) -> None:
     )
 
 
+def _add_selection(group: Any) -> None:
+    """Which cases run and how often (as `harness run`'s --case, --tag, --repeat)."""
+    group.addoption(
+        "--harness-case", action="append", default=[], dest="harness_case", metavar="GLOB",
+        help="only the cases whose suite::case or case id matches this glob (repeatable: any "
+        "matches)",
+    )
+    group.addoption(
+        "--harness-tag", action="append", default=[], dest="harness_tag", metavar="TAG",
+        help="only the cases tagged TAG; not:TAG drops the cases tagged TAG (repeatable: a "
+        "case needs every TAG and none of the not:TAG)",
+    )
+    group.addoption(
+        "--harness-repeat", type=int, default=None, dest="harness_repeat", metavar="N",
+        help="run every case N times (overrides the suites' repeat:)",
+    )
+
+
 def _split(values: Any) -> list[str]:
     return [t.strip() for v in values or () for t in str(v).split(",") if t.strip()]
 
@@ -182,6 +201,9 @@ def read_settings(config: Any) -> RunSettings | None:
             seed=config.getoption("harness_seed"),
             history=config.getoption("harness_history"),
             max_jobs=config.getoption("harness_max_jobs"),
+            cases=tuple(config.getoption("harness_case") or ()),
+            tags=tuple(config.getoption("harness_tag") or ()),
+            repeat=config.getoption("harness_repeat"),
             plugins=tuple(config.getoption("harness_plugin") or ()),
             concurrency=1,
             argv=("pytest", *config.invocation_params.args),

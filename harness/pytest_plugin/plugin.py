@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -115,6 +116,8 @@ class HarnessRun:
         max_jobs, flag = self.settings.max_jobs, self.settings.flag("max-jobs")
         suite = load_suite(display if Path(display).resolve() == path.resolve() else path,
                            max_jobs=max_jobs, jobs_flag=flag)
+        kept = self.settings.selection.apply([suite], require=False)  # as plan_run does
+        suite = kept[0] if kept else replace(suite, cases=[])
         other = self._suite_files.setdefault(suite.name, display)
         if other != display:
             raise SuiteError(

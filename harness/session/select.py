@@ -59,9 +59,10 @@ class Selection:
         excluded = {t.removeprefix(_NOT) for t in self.tags if t.startswith(_NOT)}
         return wanted <= has and not (excluded & has)
 
-    def apply(self, suites: Sequence[Suite]) -> list[Suite]:
+    def apply(self, suites: Sequence[Suite], *, require: bool = True) -> list[Suite]:
         """The suites with only the kept cases (suites left empty dropped), repeat applied;
-        nothing kept is a UsageError naming the filters."""
+        nothing kept is a UsageError naming the filters (unless `require` is False: the pytest
+        plugin selects file by file, where one file may well keep nothing)."""
         if not self.filters and self.repeat is None:
             return list(suites)
         out = []
@@ -69,7 +70,7 @@ class Selection:
             cases = [self._repeated(c) for c in suite.cases if self.keeps(c)]
             if cases:
                 out.append(replace(suite, cases=cases))
-        if not out and self.filters:
+        if not out and self.filters and require:
             raise UsageError(f"no case matches {self.describe()} in "
                              f"{', '.join(s.path for s in suites) or 'the suites'}")
         return out
