@@ -14,6 +14,7 @@ from harness.cli import (
     cmd_compare,
     cmd_gate,
     cmd_history,
+    cmd_init,
     cmd_report,
     cmd_run,
     cmd_shadow,
@@ -26,7 +27,7 @@ from harness.core.hints import hint
 from harness.core.secrets import Scrubber
 
 COMMANDS = (cmd_run, cmd_report, cmd_compare, cmd_gate, cmd_history, cmd_validate, cmd_targets,
-            cmd_simulate, cmd_audit, cmd_shadow)
+            cmd_simulate, cmd_audit, cmd_shadow, cmd_init)
 
 
 _INVALID_CHOICE = re.compile(r"invalid choice: '?([^'\s]*)'? \(choose from (.*)\)$")
