@@ -130,9 +130,7 @@ def backoff_delay(
     cap = min(policy.max_delay_s, policy.base_delay_s * 2.0 ** min(max(attempt - 1, 0), 60))
     delay = rng.uniform(0.0, cap) if cap > 0 else 0.0
     if policy.respect_retry_after:
-        hint = parse_retry_after_ms(retry_after_ms)
-        if hint is None:
-            hint = parse_retry_after(retry_after, now=now)
+        hint = server_hint(retry_after, retry_after_ms, now)
         if hint is not None:
             delay = max(delay, hint)
     return min(delay, policy.max_delay_s)
